@@ -1,0 +1,45 @@
+# The lab's images, one target per compose service. Build from the repository root.
+# NODE_IMAGE is the official image where a registry answers; scripts/ensure-base-images.sh builds a
+# local equivalent under the same reference where none does, so this file serves both.
+ARG NODE_IMAGE=node:24.9.0-bookworm-slim
+
+# Services: no npm dependencies, only Node's standard library; they run as uid 10001 (compose sets it).
+FROM ${NODE_IMAGE} AS service-base
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json ./
+COPY protocol/ protocol/
+COPY clients/echo/ clients/echo/
+COPY clients/healthcheck/ clients/healthcheck/
+COPY services/runtime/ services/runtime/
+
+FROM service-base AS tcp-echo
+COPY services/tcp-echo/ services/tcp-echo/
+USER 10001:10001
+CMD ["node", "services/tcp-echo/main.ts"]
+
+FROM service-base AS udp-echo
+COPY services/udp-echo/ services/udp-echo/
+USER 10001:10001
+CMD ["node", "services/udp-echo/main.ts"]
+
+# The workbench: socklab's clients and CLI, and the tools a learner uses against the services.
+FROM ${NODE_IMAGE} AS workbench
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      netcat-openbsd socat iproute2 net-tools tcpdump iperf3 sockperf python3 procps less \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production SOCKLAB_IN_WORKBENCH=1
+COPY package.json package-lock.json ./
+# build_ca holds the certificates this machine's npm trusts (written by scripts/setup.sh), for
+# networks whose HTTPS egress goes through a proxy with its own certificate authority.
+RUN --mount=type=secret,id=build_ca \
+    NODE_EXTRA_CA_CERTS=/run/secrets/build_ca npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+COPY protocol/ protocol/
+COPY clients/ clients/
+COPY cli/ cli/
+COPY docs/protocols/ docs/protocols/
+RUN ln -s /app/cli/main.ts /usr/local/bin/socklab
+WORKDIR /home/lab
+CMD ["sleep", "infinity"]

@@ -1,0 +1,32 @@
+import { defineConfig } from "vitest/config";
+
+// JUnit XML on request, for CI systems that read it: SOCKLAB_JUNIT=reports/junit.xml npm test
+const junitFile = process.env["SOCKLAB_JUNIT"];
+
+export default defineConfig({
+  test: {
+    reporters: junitFile ? ["default", "junit"] : ["default"],
+    ...(junitFile ? { outputFile: { junit: junitFile } } : {}),
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{protocol,services,clients,cli,lab-tests/harness}/**/*.test.ts"],
+          exclude: ["**/*.lab.test.ts", "node_modules/**"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: "lab",
+          include: ["lab-tests/**/*.lab.test.ts"],
+          globalSetup: ["lab-tests/harness/global-setup.ts"],
+          // One engine, two cores: lab files run one after another, each with its own compose project.
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
