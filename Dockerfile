@@ -5,6 +5,8 @@ ARG NODE_IMAGE=node:24.9.0-bookworm-slim
 
 # Services: no npm dependencies, only Node's standard library; they run as uid 10001 (compose sets it).
 FROM ${NODE_IMAGE} AS service-base
+# Marks socklab's images, so that superseded builds can be pruned without touching anyone else's.
+LABEL org.socklab.image="true"
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json ./
@@ -25,6 +27,7 @@ CMD ["node", "services/udp-echo/main.ts"]
 
 # The workbench: socklab's clients and CLI, and the tools a learner uses against the services.
 FROM ${NODE_IMAGE} AS workbench
+LABEL org.socklab.image="true"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       netcat-openbsd socat iproute2 net-tools tcpdump iperf3 sockperf python3 procps less \

@@ -3,7 +3,9 @@ const V4_MAPPED_PREFIX = "::ffff:";
 /** Shows a v4-mapped IPv6 address (how a dual-stack listener sees IPv4 peers) as plain IPv4. */
 export function unmapAddress(address: string): string {
   const lower = address.toLowerCase();
-  return lower.startsWith(V4_MAPPED_PREFIX) && lower.includes(".") ? address.slice(V4_MAPPED_PREFIX.length) : address;
+  return lower.startsWith(V4_MAPPED_PREFIX) && lower.includes(".")
+    ? address.slice(V4_MAPPED_PREFIX.length)
+    : address;
 }
 
 /** `172.18.0.3:41234`, or `[fd00::3]:41234` for IPv6, as netstat and ss print endpoints. */

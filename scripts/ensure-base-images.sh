@@ -4,8 +4,8 @@
 # pinned Node binary from node_modules + npm), so that one Dockerfile serves both. Idempotent.
 set -euo pipefail
 
-log() { printf 'socklab setup: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/versions.sh
@@ -13,14 +13,9 @@ cd "$(dirname "$0")/.."
 
 readonly DEBIAN_IMAGE=socklab/debian:bookworm
 readonly PULL_TIMEOUT_S=120
-export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-debian_mirror_uri() {
-  apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
-    awk '$2 !~ /security|updates|backports/ { print $1; exit }'
-}
 
 build_debian_image() {
   command -v debootstrap >/dev/null 2>&1 || { log "installing debootstrap"; apt-get install -y -qq debootstrap >/dev/null; }
@@ -58,6 +53,7 @@ if timeout "$PULL_TIMEOUT_S" docker pull --quiet "$SOCKLAB_NODE_IMAGE" >/dev/nul
   exit 0
 fi
 log "no registry answers for $SOCKLAB_NODE_IMAGE: building a local equivalent"
-[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 ||
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   die "cannot pull $SOCKLAB_NODE_IMAGE and cannot build a local one here (needs root on Debian): pull it on a machine with registry access and 'docker load' it"
+fi
 build_local_node_image

@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine with compose v2 answers. On a Debian host as root it installs and starts
-# what is missing; anywhere else it names what to install and exits non-zero. Idempotent.
+# Makes sure a Docker engine (25 or newer) with compose v2 answers. On a Debian host as root it
+# installs and starts what is missing; anywhere else it names what to install and exits non-zero.
+# Idempotent: with everything in place it only asks the engine for its version.
 set -euo pipefail
 
-log() { printf 'socklab setup: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 readonly DOCKERD_LOG=/var/log/socklab-dockerd.log
 readonly DOCKERD_READY_TIMEOUT_S=60
+# 25 is the first engine that gives internal networks no default route and runs healthchecks at
+# their start_interval while a container starts.
+readonly MIN_ENGINE_MAJOR=25
 
 engine_answers() { docker info >/dev/null 2>&1; }
 compose_v2_answers() { docker compose version >/dev/null 2>&1; }
 
+engine_major() { docker version --format '{{.Server.Version}}' 2>/dev/null | cut -d. -f1; }
+
+check_engine_version() {
+  local major
+  major=$(engine_major)
+  [ "${major:-0}" -ge "$MIN_ENGINE_MAJOR" ] ||
+    die "Docker Engine $(docker version --format '{{.Server.Version}}') is too old: socklab needs $MIN_ENGINE_MAJOR or newer (https://docs.docker.com/engine/install/)"
+}
+
 if command -v docker >/dev/null 2>&1 && engine_answers && compose_v2_answers; then
+  check_engine_version
   exit 0
 fi
 
@@ -26,27 +40,17 @@ if ! can_install_here; then
   die "'docker compose' (compose v2) is missing: install the docker-compose-plugin package, then run this again"
 fi
 
-export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
 
-# The suite of the machine's own Debian mirror, read at run time so that no host name is written here.
-debian_mirror_uri() {
-  apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
-    awk '$2 !~ /security|updates|backports/ { print $1; exit }'
-}
 
-install_engine() {
-  log "installing Docker Engine (docker.io) from Debian"
-  apt-get update -qq
-  apt-get install -y -qq docker.io >/dev/null
-}
-
-# bookworm packages only compose v1; trixie's docker-compose (v2) and docker-buildx depend on libc6
-# alone, so they are fetched from trixie with a private sources list, leaving the system on bookworm.
-install_compose_v2() {
+# bookworm packages Engine 20.10 and only compose v1. trixie's docker.io (26), docker-compose (v2)
+# and docker-buildx need nothing newer than bookworm has, so they are fetched from trixie with a
+# private sources list and installed with dpkg, leaving the system on bookworm; their dependencies
+# (containerd, runc, tini, iptables) come from bookworm itself.
+install_from_trixie() {
   local mirror work
   mirror=$(debian_mirror_uri)
   [ -n "$mirror" ] || { apt-get update -qq; mirror=$(debian_mirror_uri); }
-  [ -n "$mirror" ] || die "cannot read a Debian mirror from apt's sources to fetch compose v2 from"
+  [ -n "$mirror" ] || die "cannot read a Debian mirror from apt's sources to fetch Docker from"
   work=$(mktemp -d)
   chmod 755 "$work" # apt downloads as the _apt user
   trap 'rm -rf "$work"' RETURN
@@ -54,10 +58,17 @@ install_compose_v2() {
   printf 'deb %s trixie main\n' "$mirror" >"$work/sources.list"
   local apt_opts=(-o "Dir::Etc::sourcelist=$work/sources.list" -o Dir::Etc::sourceparts=/dev/null
     -o "Dir::State::Lists=$work/lists" -o "Dir::Cache::archives=$work/debs")
-  log "installing compose v2 and buildx from Debian trixie ($mirror)"
+  log "installing $* from Debian trixie ($mirror)"
   apt-get "${apt_opts[@]}" update -qq
-  (cd "$work/debs" && apt-get "${apt_opts[@]}" download docker-compose docker-buildx >/dev/null)
+  (cd "$work/debs" && apt-get "${apt_opts[@]}" download "$@" >/dev/null)
   dpkg -i "$work"/debs/*.deb >/dev/null
+}
+
+install_engine() {
+  log "installing the engine's dependencies (containerd, runc, tini, iptables) from Debian"
+  apt-get update -qq
+  apt-get install -y -qq containerd runc tini iptables adduser >/dev/null
+  install_from_trixie docker.io
 }
 
 start_engine() {
@@ -71,7 +82,8 @@ start_engine() {
 }
 
 command -v dockerd >/dev/null 2>&1 || install_engine
-compose_v2_answers || install_compose_v2
+compose_v2_answers || install_from_trixie docker-compose docker-buildx
 engine_answers || start_engine
 compose_v2_answers || die "'docker compose version' still fails after installing compose v2"
+check_engine_version
 log "docker engine $(docker version --format '{{.Server.Version}}'), compose $(docker compose version --short)"

@@ -23,7 +23,9 @@ export function tcpEcho(request: TcpEchoRequest): Promise<Buffer> {
     const socket = net.connect({ host: request.host, port: request.port, allowHalfOpen: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new SocklabError("ERR_ECHO_TIMEOUT", `tcp echo to ${where} did not finish within ${timeoutMs} ms`));
+      reject(
+        new SocklabError("ERR_ECHO_TIMEOUT", `tcp echo to ${where} did not finish within ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     socket.on("connect", () => socket.end(request.data));
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -34,7 +36,11 @@ export function tcpEcho(request: TcpEchoRequest): Promise<Buffer> {
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new SocklabError(error.code ?? "ERR_ECHO_FAILED", `tcp echo to ${where} failed: ${error.message}`, { cause: error }));
+      reject(
+        new SocklabError(error.code ?? "ERR_ECHO_FAILED", `tcp echo to ${where} failed: ${error.message}`, {
+          cause: error,
+        }),
+      );
     });
   });
 }

@@ -36,12 +36,19 @@ function exchange(socket: dgram.Socket, address: string, request: UdpEchoRequest
   const where = `${request.host}:${request.port}`;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new SocklabError("ERR_ECHO_TIMEOUT", `no datagram came back from ${where} within ${timeoutMs} ms`)),
+      () =>
+        reject(
+          new SocklabError("ERR_ECHO_TIMEOUT", `no datagram came back from ${where} within ${timeoutMs} ms`),
+        ),
       timeoutMs,
     );
     const fail = (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new SocklabError(error.code ?? "ERR_ECHO_FAILED", `udp echo to ${where} failed: ${error.message}`, { cause: error }));
+      reject(
+        new SocklabError(error.code ?? "ERR_ECHO_FAILED", `udp echo to ${where} failed: ${error.message}`, {
+          cause: error,
+        }),
+      );
     };
     socket.on("error", fail);
     socket.on("message", (message) => {
@@ -49,6 +56,8 @@ function exchange(socket: dgram.Socket, address: string, request: UdpEchoRequest
       resolve(message);
     });
     // A connected socket only receives from that peer, and learns of ICMP port unreachable (ECONNREFUSED).
-    socket.connect(request.port, address, () => socket.send(request.payload, (error) => error && fail(error)));
+    socket.connect(request.port, address, () =>
+      socket.send(request.payload, (error) => error && fail(error)),
+    );
   });
 }

@@ -6,7 +6,8 @@ import { udpEcho } from "../echo/udp-echo-client.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
 const PROBES = {
-  tcp: (host: string, port: number, token: Buffer) => tcpEcho({ host, port, data: token, timeoutMs: PROBE_TIMEOUT_MS }),
+  tcp: (host: string, port: number, token: Buffer) =>
+    tcpEcho({ host, port, data: token, timeoutMs: PROBE_TIMEOUT_MS }),
   udp: (host: string, port: number, token: Buffer) =>
     udpEcho({ host, port, payload: token, timeoutMs: PROBE_TIMEOUT_MS }),
 } as const;
@@ -21,7 +22,8 @@ if (!probe || !Number.isInteger(port)) {
 const token = randomBytes(16);
 try {
   const reply = await probe(host, port, token);
-  if (!reply.equals(token)) throw new Error(`echoed ${reply.length} bytes that differ from the ${token.length} sent`);
+  if (!reply.equals(token))
+    throw new Error(`echoed ${reply.length} bytes that differ from the ${token.length} sent`);
 } catch (error) {
   process.stderr.write(`unhealthy: ${transport} echo on ${host}:${port}: ${(error as Error).message}\n`);
   process.exit(1);

@@ -15,7 +15,11 @@ const EXIT_SIGNALS = ["SIGTERM", "SIGINT"] as const;
  * The whole life of a service process: start, log the pair of lines, stop cleanly on SIGTERM or
  * SIGINT (`docker compose down` must not wait for its 10 s kill), and exit non-zero on failure.
  */
-export async function runService(name: string, log: JsonLog, start: () => Promise<RunningService>): Promise<void> {
+export async function runService(
+  name: string,
+  log: JsonLog,
+  start: () => Promise<RunningService>,
+): Promise<void> {
   log("starting", { message: `starting ${name}` });
   let service: RunningService;
   try {
@@ -41,6 +45,7 @@ export async function runService(name: string, log: JsonLog, start: () => Promis
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return "code" in error ? `${String(error.code)}: ${error.message}` : error.message;
+  if (error instanceof Error)
+    return "code" in error ? `${String(error.code)}: ${error.message}` : error.message;
   return String(error);
 }

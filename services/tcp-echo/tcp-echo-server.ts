@@ -33,7 +33,12 @@ export async function startTcpEchoServer(options: TcpEchoOptions): Promise<TcpEc
       return;
     }
     open.add(socket);
-    serveEcho(socket, options, () => (shutdown.started ? "shutdown" : undefined), () => open.delete(socket));
+    serveEcho(
+      socket,
+      options,
+      () => (shutdown.started ? "shutdown" : undefined),
+      () => open.delete(socket),
+    );
   });
   server.on("error", (error) => options.log("server-error", { message: error.message }));
   await listen(server, options.host, options.port);

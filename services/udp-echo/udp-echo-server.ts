@@ -29,7 +29,10 @@ const LOOP_SOURCE_PORTS: ReadonlySet<number> = new Set([0, 7, 19]);
 
 /** RFC 862 echo over UDP: each datagram back to its sender, unchanged, one for one. */
 export async function startUdpEchoServer(options: UdpEchoOptions): Promise<UdpEchoServer> {
-  const socket = dgram.createSocket({ type: "udp6", ipv6Only: false });
+  // "::" (the default) serves IPv4 peers too, as v4-mapped addresses; an IPv4 host needs udp4.
+  const socket = dgram.createSocket(
+    options.host.includes(":") ? { type: "udp6", ipv6Only: false } : { type: "udp4" },
+  );
   const stats: UdpEchoStats = { echoed: 0, dropped: 0, sendErrors: 0 };
   const logError = rateLimited(options.log, options.errorLogWindowMs ?? 1_000);
 

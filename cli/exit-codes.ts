@@ -1,0 +1,14 @@
+/** The CLI's exit codes; scripts may rely on them (README, "The socklab command"). */
+export const EXIT = {
+  ok: 0,
+  /** The exchange ran, but what came back is not what was sent. */
+  mismatch: 1,
+  /** Bad arguments. */
+  usage: 2,
+  /** A network error: refused, reset, timed out. */
+  network: 3,
+  /** docker compose failed (build, start, stop). */
+  labFailed: 4,
+  /** The lab is not running, or a service is unhealthy. */
+  labDown: 5,
+} as const;

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Command, CommanderError } from "commander";
+import { registerEchoCommand } from "./commands/echo-command.ts";
+import { registerLabCommands } from "./commands/lab-commands.ts";
+import { EXIT } from "./exit-codes.ts";
+
+const packageJson = JSON.parse(
+  readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8"),
+) as {
+  version: string;
+};
+
+const program = new Command()
+  .name("socklab")
+  .description("a socket-programming lab: echo, file transfer and chat services in containers")
+  .version(packageJson.version)
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of [registerLabCommands, registerEchoCommand]) register(program);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (!(error instanceof CommanderError)) {
+    process.stderr.write(`socklab: ${(error as Error).message}\n`);
+    process.exitCode = EXIT.labFailed;
+  } else {
+    // help and version exit 0; every other commander error is a usage error.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+}

@@ -1,0 +1,23 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { COMPOSE_FILE_NAME, REPO_ROOT } from "./lab-project.ts";
+import { pruneSupersededImages } from "./prune-superseded-images.ts";
+import { sweepLeftovers } from "./sweep-leftovers.ts";
+
+const execFileAsync = promisify(execFile);
+
+/** Before the lab tests: remove what an aborted earlier run left, and build the images once. */
+export default async function setup(): Promise<() => Promise<void>> {
+  const swept = await sweepLeftovers();
+  const count = swept.containers.length + swept.networks.length + swept.volumes.length;
+  if (count > 0)
+    console.log(`socklab lab tests: removed leftovers of earlier runs: ${JSON.stringify(swept)}`);
+  await execFileAsync("docker", ["compose", "-f", COMPOSE_FILE_NAME, "build", "--quiet"], {
+    cwd: REPO_ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  await pruneSupersededImages();
+  return async () => {
+    await sweepLeftovers();
+  };
+}
