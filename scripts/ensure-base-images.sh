@@ -23,7 +23,7 @@ build_debian_image() {
   mirror=$(debian_mirror_uri)
   [ -n "$mirror" ] || die "cannot read a Debian mirror from apt's sources to build $DEBIAN_IMAGE from"
   rootfs=$(mktemp -d)
-  trap 'rm -rf "$rootfs"' RETURN
+  trap 'rm -rf "$rootfs"; trap - RETURN' RETURN
   log "building $DEBIAN_IMAGE with debootstrap from $mirror (about 30 s)"
   debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
@@ -37,7 +37,7 @@ build_local_node_image() {
   [ -x "$node_bin" ] || die "node_modules has no Node binary: run 'npm ci' first"
   "$node_bin" --version | grep -qx "v$SOCKLAB_NODE_VERSION" || die "node_modules holds $("$node_bin" --version), expected v$SOCKLAB_NODE_VERSION: run 'npm ci'"
   context=$(mktemp -d)
-  trap 'rm -rf "$context"' RETURN
+  trap 'rm -rf "$context"; trap - RETURN' RETURN
   cp "$node_bin" "$context/node"
   (cd "$context" && npm pack --silent "npm@$SOCKLAB_NPM_VERSION" >/dev/null && mv npm-*.tgz npm.tgz)
   cp scripts/base-image/node.Dockerfile "$context/Dockerfile"

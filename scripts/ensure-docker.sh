@@ -53,10 +53,10 @@ install_from_trixie() {
   [ -n "$mirror" ] || die "cannot read a Debian mirror from apt's sources to fetch Docker from"
   work=$(mktemp -d)
   chmod 755 "$work" # apt downloads as the _apt user
-  trap 'rm -rf "$work"' RETURN
+  trap 'rm -rf "$work"; trap - RETURN' RETURN
   mkdir -p "$work/lists/partial" "$work/debs"
   printf 'deb %s trixie main\n' "$mirror" >"$work/sources.list"
-  local apt_opts=(-o "Dir::Etc::sourcelist=$work/sources.list" -o Dir::Etc::sourceparts=/dev/null
+  local apt_opts=(-o APT::Sandbox::User=root -o "Dir::Etc::sourcelist=$work/sources.list" -o Dir::Etc::sourceparts=/dev/null
     -o "Dir::State::Lists=$work/lists" -o "Dir::Cache::archives=$work/debs")
   log "installing $* from Debian trixie ($mirror)"
   apt-get "${apt_opts[@]}" update -qq
