@@ -30,7 +30,7 @@ FROM ${NODE_IMAGE} AS workbench
 LABEL org.socklab.image="true"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      netcat-openbsd socat iproute2 net-tools tcpdump iperf3 sockperf python3 procps less \
+      netcat-openbsd socat iproute2 iptables net-tools tcpdump iperf3 sockperf python3 procps less \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production SOCKLAB_IN_WORKBENCH=1
@@ -42,7 +42,6 @@ RUN --mount=type=secret,id=build_ca \
 COPY protocol/ protocol/
 COPY clients/ clients/
 COPY cli/ cli/
-COPY docs/protocols/ docs/protocols/
 RUN ln -s /app/cli/main.ts /usr/local/bin/socklab
 WORKDIR /home/lab
 CMD ["sleep", "infinity"]

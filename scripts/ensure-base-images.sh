@@ -18,7 +18,7 @@ have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 
 build_debian_image() {
-  command -v debootstrap >/dev/null 2>&1 || { log "installing debootstrap"; apt-get install -y -qq debootstrap >/dev/null; }
+  command -v debootstrap >/dev/null 2>&1 || { log "installing debootstrap"; apt-get update -qq; apt-get install -y -qq debootstrap >/dev/null; }
   local mirror rootfs
   mirror=$(debian_mirror_uri)
   [ -n "$mirror" ] || die "cannot read a Debian mirror from apt's sources to build $DEBIAN_IMAGE from"
