@@ -4,6 +4,7 @@ import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerEchoCommand } from "./commands/echo-command.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
+import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { EXIT } from "./exit-codes.ts";
 
 const packageJson = JSON.parse(
@@ -19,7 +20,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerLabCommands, registerEchoCommand]) register(program);
+for (const register of [registerLabCommands, registerEchoCommand, registerNetstatCommand]) register(program);
 
 try {
   await program.parseAsync();

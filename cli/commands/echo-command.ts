@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { tcpEcho } from "../../clients/echo/tcp-echo-client.ts";
 import { udpEcho } from "../../clients/echo/udp-echo-client.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { EXIT } from "../exit-codes.ts";
+import { nonNegativeInt, positiveInt } from "../parse-int-option.ts";
 import { runInWorkbench, insideWorkbench } from "../lab/run-in-workbench.ts";
 
 interface EchoOptions {
@@ -59,7 +60,7 @@ Exit codes: 0 every reply matched, 1 a reply differed, 2 bad arguments, 3 networ
 }
 
 async function runEcho(text: string | undefined, options: EchoOptions): Promise<number> {
-  const payload = options.size === undefined ? Buffer.from(text ?? "", "utf8") : randomPayload(options.size);
+  const payload = options.size === undefined ? Buffer.from(text ?? "", "utf8") : randomBytes(options.size);
   const host = options.host ?? (options.udp ? "udp-echo" : "tcp-echo");
   let allMatched = true;
   for (let round = 1; round <= options.count; round += 1) {
@@ -98,22 +99,4 @@ function reportFailure(error: unknown): number {
   const code = error instanceof SocklabError ? error.code : "ERR_ECHO_FAILED";
   process.stderr.write(`socklab echo: ${code}: ${(error as Error).message}\n`);
   return code === "ERR_DATAGRAM_TOO_LARGE" ? EXIT.usage : EXIT.network;
-}
-
-function randomPayload(size: number): Buffer {
-  return randomBytes(size);
-}
-
-function positiveInt(text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got ${text}`);
-  return value;
-}
-
-function nonNegativeInt(text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new InvalidArgumentError(`expected an integer >= 0, got ${text}`);
-  return value;
 }

@@ -1,18 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { DockerComposeEnvironment, PullPolicy, type StartedDockerComposeEnvironment } from "testcontainers";
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import { execInContainer, type ExecOptions, type ExecResult } from "./exec-in-container.ts";
 import { COMPOSE_FILE_NAME, REPO_ROOT, TEST_PROJECT_PREFIX } from "./lab-project.ts";
+import type { LabContainer } from "./socket-table/wait-for-socket.ts";
 
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ExecOptions {
-  user?: string;
-  env?: Record<string, string>;
-}
+export type { ExecOptions, ExecResult };
 
 /** A running lab: one compose project of the repository's docker-compose.yml, torn down on dispose. */
 export interface Lab extends AsyncDisposable {
@@ -20,6 +13,8 @@ export interface Lab extends AsyncDisposable {
   /** The compose network's name on the engine, e.g. `socklab-test-1a2b3c_labnet`. */
   readonly networkName: string;
   containerId(service: string): string;
+  /** A service's container as the socket checks take it: `{ name, id }`. */
+  container(service: string): LabContainer;
   /** Runs a command in a service's container; resolves whatever its exit code. */
   exec(service: string, command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Runs `sh -c script` in a service's container and returns stdout; a non-zero exit is an error. */
@@ -55,10 +50,9 @@ function wrap(started: StartedDockerComposeEnvironment, projectName: string): La
     projectName,
     networkName: `${projectName}_labnet`,
     containerId: (service) => container(service).getId(),
-    async exec(service, command, execOptions = {}) {
-      const result = await container(service).exec([...command], execOptions);
-      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-    },
+    container: (service) => ({ name: service, id: container(service).getId() }),
+    exec: (service, command, execOptions = {}) =>
+      execInContainer(lab.containerId(service), command, execOptions),
     async sh(service, script, execOptions = {}) {
       const result = await lab.exec(service, ["sh", "-c", script], execOptions);
       if (result.exitCode !== 0) {

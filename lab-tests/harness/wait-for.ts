@@ -14,7 +14,7 @@ export interface WaitOptions {
  * names what was awaited and shows what the last look saw (via `describeLast`).
  */
 export async function waitFor<T>(
-  look: () => Promise<T | undefined>,
+  look: () => Promise<T | undefined> | T | undefined,
   options: WaitOptions & { describeLast?: () => string },
 ): Promise<T> {
   const deadline = performance.now() + options.timeoutMs;

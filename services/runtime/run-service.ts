@@ -20,6 +20,8 @@ export async function runService(
   log: JsonLog,
   start: () => Promise<RunningService>,
 ): Promise<void> {
+  // Sets /proc/PID/comm too: netstat -p and socklab netstat then name the service, not "node".
+  process.title = name;
   log("starting", { message: `starting ${name}` });
   let service: RunningService;
   try {
