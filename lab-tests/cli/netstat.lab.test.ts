@@ -1,0 +1,80 @@
+import { once } from "node:events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPuppet } from "../harness/puppet/start-puppet.ts";
+import { runSocklab, spawnSocklab } from "../harness/run-socklab.ts";
+import { startLab, type Lab } from "../harness/start-lab.ts";
+import { waitFor } from "../harness/wait-for.ts";
+
+interface JsonTable {
+  service: string;
+  sockets: {
+    protocol: string;
+    localPort: number;
+    remotePort: number;
+    state: string;
+    owner?: { program: string };
+  }[];
+}
+
+let lab: Lab;
+
+beforeAll(async () => {
+  lab = await startLab();
+});
+
+afterAll(async () => {
+  await lab.down();
+});
+
+describe("socklab netstat", () => {
+  it("prints each container's sockets like netstat -tanp, states by name", async () => {
+    await lab.sh("workbench", "echo hi | nc -N tcp-echo 7");
+    const { exitCode, stdout } = await runSocklab(lab, ["netstat", "tcp-echo", "workbench"]);
+    expect(exitCode).toBe(0);
+    expect(stdout).toMatch(
+      /^tcp-echo\nProto +Recv-Q +Send-Q +Local Address +Foreign Address +State +PID\/Program name$/m,
+    );
+    expect(stdout).toMatch(/^tcp6 +0 +0 +\[::\]:7 +\[::\]:\* +LISTEN +\d+\/tcp-echo$/m);
+    expect(stdout).toMatch(/^workbench$/m);
+    expect(stdout).toMatch(/^tcp +0 +0 +[\d.]+:\d+ +[\d.]+:7 +TIME_WAIT +-$/m);
+  });
+
+  it("prints JSON for scripts", async () => {
+    const { exitCode, stdout } = await runSocklab(lab, ["netstat", "--json"]);
+    expect(exitCode).toBe(0);
+    const tables = JSON.parse(stdout) as JsonTable[];
+    expect(tables.map((t) => t.service).sort()).toEqual(["tcp-echo", "udp-echo", "workbench"]);
+    const udp = tables.find((t) => t.service === "udp-echo")?.sockets ?? [];
+    expect(udp).toContainEqual(expect.objectContaining({ protocol: "udp", localPort: 7, state: "UNCONN" }));
+  });
+
+  it("redraws with --watch when a connection appears", async () => {
+    const watch = spawnSocklab(lab, ["netstat", "tcp-echo", "--watch", "--interval", "100"]);
+    let output = "";
+    watch.stdout?.setEncoding("utf8").on("data", (text: string) => (output += text));
+    try {
+      await waitFor(() => (output.includes("LISTEN") ? true : undefined), {
+        timeoutMs: 10_000,
+        what: "a first table",
+      });
+      await using puppet = await startPuppet("workbench", lab.containerId("workbench"));
+      puppet.send({ op: "connect", host: "tcp-echo", port: 7 });
+      const clientPort = (await puppet.next("connected"))["localPort"] as number;
+      const row = new RegExp(`:7 +[\\d.]+:${clientPort} +ESTABLISHED`);
+      await waitFor(() => (row.test(output) ? true : undefined), {
+        timeoutMs: 10_000,
+        what: `netstat --watch to show the connection from port ${clientPort}`,
+        describeLast: () => output,
+      });
+    } finally {
+      watch.kill("SIGTERM");
+      await once(watch, "close");
+    }
+  });
+
+  it("names the services that are not in the lab, with exit code 5", async () => {
+    const { exitCode, stderr } = await runSocklab(lab, ["netstat", "no-such-service"]);
+    expect(exitCode).toBe(5);
+    expect(stderr).toContain("not running in the lab: no-such-service");
+  });
+});
