@@ -11,8 +11,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json ./
 COPY protocol/ protocol/
-COPY clients/echo/ clients/echo/
-COPY clients/healthcheck/ clients/healthcheck/
+# The clients too: each service's healthcheck speaks its protocol through socklab's own client.
+COPY clients/ clients/
 COPY services/runtime/ services/runtime/
 
 FROM service-base AS tcp-echo
@@ -24,6 +24,13 @@ FROM service-base AS udp-echo
 COPY services/udp-echo/ services/udp-echo/
 USER 10001:10001
 CMD ["node", "services/udp-echo/main.ts"]
+
+FROM service-base AS file-transfer
+COPY services/file-transfer/ services/file-transfer/
+# The store: a named volume mounted here takes this directory's owner, so the service can write.
+RUN mkdir -p /data && chown 10001:10001 /data
+USER 10001:10001
+CMD ["node", "services/file-transfer/main.ts"]
 
 # The workbench: socklab's clients and CLI, and the tools a learner uses against the services.
 FROM ${NODE_IMAGE} AS workbench
@@ -42,6 +49,8 @@ RUN --mount=type=secret,id=build_ca \
 COPY protocol/ protocol/
 COPY clients/ clients/
 COPY cli/ cli/
+# The Python clients of docs/protocols, so that a learner runs them where the services are.
+COPY docs/protocols/*.py docs/protocols/
 RUN ln -s /app/cli/main.ts /usr/local/bin/socklab
 WORKDIR /home/lab
 CMD ["sleep", "infinity"]

@@ -11,4 +11,8 @@ export const EXIT = {
   labFailed: 4,
   /** The lab is not running, or a service is unhealthy. */
   labDown: 5,
+  /** The service refused the request with an error code of its protocol (printed). */
+  refused: 6,
+  /** Stopped by Ctrl-C; a transfer can be resumed. */
+  interrupted: 130,
 } as const;

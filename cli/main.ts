@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerEchoCommand } from "./commands/echo-command.ts";
+import { registerFileCommands } from "./commands/file-commands.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -20,7 +21,8 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerLabCommands, registerEchoCommand, registerNetstatCommand]) register(program);
+const COMMANDS = [registerLabCommands, registerEchoCommand, registerFileCommands, registerNetstatCommand];
+for (const register of COMMANDS) register(program);
 
 try {
   await program.parseAsync();

@@ -12,6 +12,8 @@ export interface ServiceStatus {
   health: string;
   /** Addresses on the lab's networks, e.g. ["172.18.0.2"]. */
   addresses: string[];
+  /** The engine's names of those networks, e.g. ["socklab_labnet"]. */
+  networks: string[];
 }
 
 interface ComposePsRow {
@@ -35,12 +37,10 @@ export async function readLabStatus(projectName?: string): Promise<ServiceStatus
   const rows = parseJsonLines<ComposePsRow>(stdout);
   if (rows.length === 0) return [];
   const { stdout: inspected } = await execFileAsync("docker", ["inspect", ...rows.map((row) => row.Name)]);
-  const addressesByName = new Map(
+  const networksByName = new Map(
     (JSON.parse(inspected) as InspectedContainer[]).map((c) => [
       c.Name.replace(/^\//, ""),
-      Object.values(c.NetworkSettings.Networks)
-        .map((n) => n.IPAddress)
-        .filter(Boolean),
+      c.NetworkSettings.Networks,
     ]),
   );
   return rows
@@ -49,7 +49,10 @@ export async function readLabStatus(projectName?: string): Promise<ServiceStatus
       container: row.Name,
       state: row.State,
       health: row.Health,
-      addresses: addressesByName.get(row.Name) ?? [],
+      addresses: Object.values(networksByName.get(row.Name) ?? {})
+        .map((n) => n.IPAddress)
+        .filter(Boolean),
+      networks: Object.keys(networksByName.get(row.Name) ?? {}),
     }))
     .sort((a, b) => a.service.localeCompare(b.service));
 }

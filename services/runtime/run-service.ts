@@ -31,7 +31,7 @@ export async function runService(
     process.exitCode = 1;
     return;
   }
-  log("listening", { message: `${name} listening on ${service.listeningOn}` });
+  // Handlers first, then the log line: a SIGTERM sent as soon as `listening` appears is handled.
   for (const signal of EXIT_SIGNALS) {
     process.once(signal, () => {
       log("stopping", { message: `${name} stopping on ${signal}` });
@@ -44,6 +44,7 @@ export async function runService(
       );
     });
   }
+  log("listening", { message: `${name} listening on ${service.listeningOn}` });
 }
 
 function describe(error: unknown): string {

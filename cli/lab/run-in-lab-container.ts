@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import { EXIT } from "../exit-codes.ts";
+import { readLabStatus } from "./read-lab-status.ts";
+
+const WORKBENCH_IMAGE = "socklab/workbench:latest";
+/** Where the host directory appears inside the one-off container. */
+export const HOST_DIR_IN_CONTAINER = "/host";
+
+/**
+ * Runs `socklab ...args` in a one-off workbench container on the lab's network, with `hostDir`
+ * mounted at /host as the invoking user: the way host files reach services on an internal network.
+ */
+export async function runInLabContainer(args: readonly string[], hostDir: string): Promise<number> {
+  const network = await labNetwork();
+  const user = `${String(process.getuid?.() ?? 0)}:${String(process.getgid?.() ?? 0)}`;
+  const tty = process.stdout.isTTY ? ["-t"] : [];
+  const runArgs = [
+    "run",
+    "--rm",
+    "-i",
+    ...tty,
+    "--network",
+    network,
+    "--user",
+    user,
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges:true",
+    "-v",
+    `${hostDir}:${HOST_DIR_IN_CONTAINER}`,
+    "-w",
+    HOST_DIR_IN_CONTAINER,
+    WORKBENCH_IMAGE,
+    "socklab",
+    ...args,
+  ];
+  return new Promise((resolve) => {
+    const child = spawn("docker", runArgs, { stdio: "inherit" });
+    child.on("error", () => resolve(EXIT.labDown));
+    child.on("close", (code) => resolve(code ?? EXIT.network));
+  });
+}
+
+async function labNetwork(): Promise<string> {
+  const workbench = (await readLabStatus()).find((s) => s.service === "workbench" && s.state === "running");
+  const network = workbench?.networks[0];
+  if (!network)
+    throw new SocklabError(
+      "ERR_LAB_DOWN",
+      "the lab is not running: start it with `npm start` or `socklab up`",
+    );
+  return network;
+}

@@ -1,0 +1,125 @@
+/** Echoed in the reply so that a client can pair them; null only in replies to a request without a usable id. */
+export type RequestId = string | number;
+
+export type FileTransferOp = "put" | "get" | "list" | "stat" | "delete";
+
+export interface PutRequest {
+  op: "put";
+  id: RequestId;
+  name: string;
+  /** The whole file's length in bytes. */
+  size: number;
+  /** SHA-256 of the whole file, 64 lowercase hex digits. */
+  sha256: string;
+}
+
+export interface GetRequest {
+  op: "get";
+  id: RequestId;
+  name: string;
+  /** First byte to send; 0 when absent. */
+  offset: number;
+  /** When present, the server refuses with FILE_CHANGED unless the stored file has this hash. */
+  sha256?: string;
+}
+
+export interface ListRequest {
+  op: "list";
+  id: RequestId;
+  /** Only names that sort after this one (UTF-8 byte order): the previous page's last name. */
+  after?: string;
+}
+
+export interface StatRequest {
+  op: "stat";
+  id: RequestId;
+  name: string;
+}
+
+export interface DeleteRequest {
+  op: "delete";
+  id: RequestId;
+  name: string;
+}
+
+export type FileTransferRequest = PutRequest | GetRequest | ListRequest | StatRequest | DeleteRequest;
+
+export interface StoredFileInfo {
+  name: string;
+  size: number;
+  sha256: string;
+  modifiedMs: number;
+}
+
+export interface ListedFile {
+  name: string;
+  size: number;
+  modifiedMs: number;
+}
+
+/** put, first reply: send `size - offset` body bytes now. */
+export interface PutReadyReply {
+  id: RequestId;
+  ok: true;
+  op: "put";
+  status: "ready";
+  /** Bytes of this name and sha256 the server already holds; the body starts at this offset. */
+  offset: number;
+}
+
+/** put, second reply: the file is stored under its name. */
+export interface PutStoredReply {
+  id: RequestId;
+  ok: true;
+  op: "put";
+  status: "stored";
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** Followed by `size - offset` body bytes. */
+export interface GetReply {
+  id: RequestId;
+  ok: true;
+  op: "get";
+  name: string;
+  size: number;
+  sha256: string;
+  offset: number;
+  modifiedMs: number;
+}
+
+export interface ListReply {
+  id: RequestId;
+  ok: true;
+  op: "list";
+  files: ListedFile[];
+  /** True when more names follow: ask again with `after` set to the last name of this page. */
+  more: boolean;
+}
+
+export interface StatReply extends StoredFileInfo {
+  id: RequestId;
+  ok: true;
+  op: "stat";
+}
+
+export interface DeleteReply {
+  id: RequestId;
+  ok: true;
+  op: "delete";
+  name: string;
+}
+
+export interface ErrorReply {
+  id: RequestId | null;
+  ok: false;
+  /** A key of FILE_TRANSFER_ERRORS; typed as string because a newer server may send codes this one lacks. */
+  code: string;
+  message: string;
+}
+
+export type FileTransferOkReply =
+  PutReadyReply | PutStoredReply | GetReply | ListReply | StatReply | DeleteReply;
+export type FileTransferReply = FileTransferOkReply | ErrorReply;

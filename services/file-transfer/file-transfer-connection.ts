@@ -1,0 +1,543 @@
+import type { Hash } from "node:crypto";
+import type { Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import { inspect } from "node:util";
+import { encodeFrame } from "../../protocol/file-transfer/encode-frame.ts";
+import {
+  FILE_TRANSFER_ERRORS,
+  type FileTransferErrorCode,
+} from "../../protocol/file-transfer/file-transfer-errors.ts";
+import type {
+  DeleteRequest,
+  ErrorReply,
+  FileTransferOkReply,
+  FileTransferRequest,
+  GetRequest,
+  ListedFile,
+  ListRequest,
+  PutRequest,
+  RequestId,
+  StatRequest,
+} from "../../protocol/file-transfer/file-transfer-messages.ts";
+import { FILE_TRANSFER_LIMITS } from "../../protocol/file-transfer/file-transfer-limits.ts";
+import {
+  FrameDecoder,
+  type FrameEvent,
+  type FrameHeader,
+} from "../../protocol/file-transfer/frame-decoder.ts";
+import { parseRequest } from "../../protocol/file-transfer/parse-request.ts";
+import { formatEndpoint } from "../../protocol/format-endpoint.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import type { JsonLog, LogFields } from "../runtime/json-log.ts";
+import type { FileStore, PartialFile } from "./file-store.ts";
+import { toWireError } from "./to-wire-error.ts";
+import type { UploadRegistry } from "./upload-registry.ts";
+import { waitForDrain } from "./wait-for-drain.ts";
+
+export interface ConnectionLimits {
+  maxFileBytes: number;
+  /** Free bytes a put must leave on the store's filesystem. */
+  minFreeBytes: number;
+  idleTimeoutMs: number;
+  maxHeaderBytes: number;
+  /** How long a closing connection waits for the peer to read our last reply and close. */
+  lingerMs: number;
+}
+
+export interface ConnectionContext {
+  store: FileStore;
+  uploads: UploadRegistry;
+  log: JsonLog;
+  limits: ConnectionLimits;
+}
+
+interface ActiveUpload {
+  request: PutRequest;
+  partial: PartialFile;
+  hash: Hash;
+  release: () => void;
+  offset: number;
+  receivedBytes: number;
+  startedMs: number;
+  /** A write failed: the rest of the body is read and dropped, so that the connection stays in step. */
+  failure?: { code: FileTransferErrorCode; message: string };
+}
+
+const READ_CHUNK_BYTES = 64 * 1024;
+/** Room left in a list reply for everything but the entries. */
+const LIST_REPLY_OVERHEAD_BYTES = 256;
+
+/**
+ * One client's connection: reads frames one at a time (socket reads pause while a request is served,
+ * which is the backpressure for uploads), answers each request, and ends cleanly on any error.
+ */
+export class FileTransferConnection {
+  readonly peer: string;
+  readonly done: Promise<void>;
+  readonly #socket: Socket;
+  readonly #ctx: ConnectionContext;
+  readonly #decoder: FrameDecoder;
+  #upload: ActiveUpload | undefined;
+  #busy = false;
+  #inEvent = false;
+  #shuttingDown = false;
+  #ending = false;
+  #endCode: FileTransferErrorCode | undefined;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #requests = 0;
+  #closeReason = "peer closed";
+
+  constructor(socket: Socket, ctx: ConnectionContext) {
+    this.#socket = socket;
+    this.#ctx = ctx;
+    this.#decoder = new FrameDecoder({ maxHeaderBytes: ctx.limits.maxHeaderBytes });
+    this.peer = formatEndpoint(socket.remoteAddress, socket.remotePort);
+    this.done = this.#run();
+  }
+
+  /** Ends the connection between requests: now if idle, else once the current request is answered. */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    if (!this.#busy) this.#closeWithError(null, "SHUTTING_DOWN", "the server is stopping");
+  }
+
+  destroy(reason: string): void {
+    if (this.#socket.destroyed) return;
+    this.#closeReason = reason;
+    this.#socket.destroy();
+  }
+
+  async #run(): Promise<void> {
+    const socket = this.#socket;
+    socket.on("error", (error) => {
+      this.#closeReason = `socket error: ${errorText(error)}`;
+    });
+    socket.setTimeout(this.#ctx.limits.idleTimeoutMs, () => this.#onIdle());
+    this.#ctx.log("connection-open", { peer: this.peer });
+    try {
+      // Not destroyed at EOF: with allowHalfOpen the peer may still read our last reply.
+      for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
+        if (this.#isEnding()) continue; // closing: drop input until the peer closes too
+        for (const event of this.#decoder.push(chunk)) {
+          this.#inEvent = true;
+          await this.#onEvent(event).finally(() => (this.#inEvent = false));
+          if (this.#isEnding()) break;
+        }
+        if (this.#isEnding()) await this.#dropUpload();
+      }
+      if (!this.#isEnding()) await this.#onPeerEnd();
+    } catch (error) {
+      if (this.#closeReason === "peer closed") this.#closeReason = `read failed: ${errorText(error)}`;
+    } finally {
+      await this.#dropUpload();
+      await this.#finish();
+      this.#ctx.log("connection-close", {
+        peer: this.peer,
+        requests: this.#requests,
+        reason: this.#closeReason,
+      });
+    }
+  }
+
+  /** Waits while the peer is slow to read our replies (so they cannot pile up); a closed socket ends the wait. */
+  async #drained(): Promise<void> {
+    await waitForDrain(this.#socket).catch(() => undefined);
+  }
+
+  /** A method, not the field: checks run between awaits, and the field may change while we wait. */
+  #isEnding(): boolean {
+    return this.#ending || this.#socket.destroyed;
+  }
+
+  async #onEvent(event: FrameEvent): Promise<void> {
+    switch (event.kind) {
+      case "header":
+        return this.#onHeader(event.header);
+      case "invalid":
+        this.#requests += 1;
+        this.#logOp({ id: null, op: undefined, code: event.code }, performance.now());
+        this.#replyError(null, event.code, event.message);
+        return this.#drained();
+      case "fatal":
+        this.#closeReason = event.code;
+        this.#logOp({ id: null, op: undefined, code: event.code }, performance.now());
+        return this.#closeWithError(null, event.code, event.message);
+      case "body":
+        return this.#onBody(event.chunk);
+      case "bodyEnd":
+        return this.#onBodyEnd();
+    }
+  }
+
+  async #onHeader(header: FrameHeader): Promise<void> {
+    const startedMs = performance.now();
+    this.#requests += 1;
+    this.#busy = true;
+    const parsed = parseRequest(header);
+    if (parsed.ok) {
+      await this.#serve(parsed.request, startedMs);
+    } else {
+      const op = typeof header["op"] === "string" ? header["op"].slice(0, 20) : undefined;
+      this.#logOp({ id: parsed.id, op, code: parsed.code }, startedMs);
+      this.#replyError(parsed.id, parsed.code, parsed.message);
+    }
+    this.#busy = this.#upload !== undefined;
+    await this.#drained();
+    if (this.#shuttingDown && !this.#busy)
+      this.#closeWithError(null, "SHUTTING_DOWN", "the server is stopping");
+  }
+
+  async #serve(request: FileTransferRequest, startedMs: number): Promise<void> {
+    try {
+      const logged = await this.#dispatch(request);
+      if (logged !== undefined) this.#logOp({ id: request.id, op: request.op, ...logged }, startedMs);
+    } catch (error) {
+      const wire = toWireError(error);
+      // A failure in the middle of a body leaves the stream out of step: the connection is gone.
+      const lost = this.#socket.destroyed;
+      const fields: LogFields = {
+        id: request.id,
+        op: request.op,
+        code: lost ? "CONNECTION_LOST" : wire.code,
+      };
+      if ("name" in request) fields["name"] = request.name;
+      if (wire.unexpected !== undefined) fields["cause"] = errorText(wire.unexpected);
+      this.#logOp(fields, startedMs);
+      if (!lost) this.#replyError(request.id, wire.code, wire.message);
+    }
+  }
+
+  /** Serves one request; returns the fields of its log line, or undefined when a later step logs it. */
+  async #dispatch(request: FileTransferRequest): Promise<LogFields | undefined> {
+    switch (request.op) {
+      case "put":
+        return this.#beginPut(request);
+      case "get":
+        return this.#get(request);
+      case "list":
+        return this.#list(request);
+      case "stat":
+        return this.#stat(request);
+      case "delete":
+        return this.#delete(request);
+    }
+  }
+
+  async #beginPut(request: PutRequest): Promise<undefined> {
+    const { store, uploads, limits } = this.#ctx;
+    if (request.size > limits.maxFileBytes) {
+      throw new SocklabError(
+        "FILE_TOO_LARGE",
+        `${request.name} is ${request.size} bytes; this server takes at most ${limits.maxFileBytes}`,
+      );
+    }
+    const key = store.partialKey(request.name, request.sha256);
+    const release = await uploads.acquire(key, () => this.#supersede(request.id));
+    let partial: PartialFile | undefined;
+    try {
+      if (this.#ending || this.#socket.destroyed)
+        throw new SocklabError("SHUTTING_DOWN", "connection is closing");
+      partial = await store.openPartial(request.name, request.sha256, request.size);
+      await this.#checkFreeSpace(request, request.size - partial.heldBytes);
+      const hash = await store.hashPrefix(partial, partial.heldBytes);
+      this.#upload = {
+        request,
+        partial,
+        hash,
+        release,
+        offset: partial.heldBytes,
+        receivedBytes: 0,
+        startedMs: performance.now(),
+      };
+    } catch (error) {
+      if (partial !== undefined) await store.keepPartial(partial).catch(() => undefined);
+      release();
+      throw error;
+    }
+    this.#write({ id: request.id, ok: true, op: "put", status: "ready", offset: partial.heldBytes });
+    this.#decoder.expectBody(request.size - partial.heldBytes);
+    return undefined;
+  }
+
+  async #checkFreeSpace(request: PutRequest, neededBytes: number): Promise<void> {
+    const freeBytes = await this.#ctx.store.freeBytes();
+    const { minFreeBytes } = this.#ctx.limits;
+    if (freeBytes - neededBytes < minFreeBytes) {
+      throw new SocklabError(
+        "NO_SPACE",
+        `${request.name} needs ${neededBytes} more bytes; the store has ${freeBytes} free and keeps ${minFreeBytes} spare`,
+      );
+    }
+  }
+
+  async #onBody(chunk: Uint8Array): Promise<void> {
+    const upload = this.#upload;
+    if (upload === undefined) return;
+    upload.receivedBytes += chunk.length;
+    if (upload.failure !== undefined) return;
+    try {
+      await this.#ctx.store.append(upload.partial, chunk);
+      upload.hash.update(chunk);
+    } catch (error) {
+      const wire = toWireError(error);
+      upload.failure = { code: wire.code, message: wire.message };
+    }
+  }
+
+  async #onBodyEnd(): Promise<void> {
+    const upload = this.#upload;
+    if (upload === undefined) return;
+    this.#upload = undefined;
+    const { request, partial } = upload;
+    const fields: LogFields = {
+      id: request.id,
+      op: "put",
+      name: request.name,
+      size: request.size,
+      offset: upload.offset,
+      bytes: upload.receivedBytes,
+    };
+    try {
+      await this.#commit(upload);
+      this.#write({
+        id: request.id,
+        ok: true,
+        op: "put",
+        status: "stored",
+        name: request.name,
+        size: request.size,
+        sha256: request.sha256,
+      });
+      this.#logOp(fields, upload.startedMs);
+    } catch (error) {
+      await this.#ctx.store.keepPartial(partial).catch(() => undefined);
+      const wire = toWireError(error);
+      this.#logOp({ ...fields, code: wire.code, cause: errorText(wire.unexpected) }, upload.startedMs);
+      this.#replyError(request.id, wire.code, wire.message);
+    } finally {
+      upload.release();
+      this.#busy = false;
+      if (this.#shuttingDown) this.#closeWithError(null, "SHUTTING_DOWN", "the server is stopping");
+    }
+  }
+
+  async #commit(upload: ActiveUpload): Promise<void> {
+    const { store } = this.#ctx;
+    const { request, partial } = upload;
+    if (upload.failure !== undefined) throw new SocklabError(upload.failure.code, upload.failure.message);
+    const sha256 = upload.hash.digest("hex");
+    if (sha256 !== request.sha256) {
+      await store.discardPartial(partial);
+      throw new SocklabError(
+        "HASH_MISMATCH",
+        `${request.name}: announced sha256 ${request.sha256}, received ${sha256}`,
+      );
+    }
+    await store.commit(partial, request.name, request.sha256, request.size);
+  }
+
+  async #get(request: GetRequest): Promise<LogFields> {
+    const file = await this.#ctx.store.openForRead(request.name);
+    if (file === undefined) throw notFound(request.name);
+    try {
+      if (request.sha256 !== undefined && request.sha256 !== file.sha256) {
+        throw new SocklabError(
+          "FILE_CHANGED",
+          `${request.name} now has sha256 ${file.sha256}, not ${request.sha256}`,
+        );
+      }
+      if (request.offset > file.size) {
+        throw new SocklabError(
+          "BAD_OFFSET",
+          `offset ${request.offset} is beyond ${request.name}'s ${file.size} bytes`,
+        );
+      }
+      const { name, size, sha256, modifiedMs } = file;
+      this.#write({
+        id: request.id,
+        ok: true,
+        op: "get",
+        name,
+        size,
+        sha256,
+        modifiedMs,
+        offset: request.offset,
+      });
+      await this.#sendBody(file.handle, request.offset, file.size - request.offset);
+      return {
+        name: request.name,
+        size: file.size,
+        offset: request.offset,
+        bytes: file.size - request.offset,
+      };
+    } finally {
+      await file.handle.close();
+    }
+  }
+
+  /** Streams a file's bytes, waiting whenever the socket's buffer is full; a failure here closes the connection. */
+  async #sendBody(handle: PartialFile["handle"], start: number, bytes: number): Promise<void> {
+    try {
+      for (let sent = 0; sent < bytes;) {
+        const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, bytes - sent));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, start + sent);
+        if (bytesRead === 0) throw new SocklabError("IO_ERROR", `file ended after ${sent} of ${bytes} bytes`);
+        if (!this.#socket.write(buffer.subarray(0, bytesRead))) await waitForDrain(this.#socket);
+        sent += bytesRead;
+      }
+    } catch (error) {
+      this.destroy(`body failed: ${errorText(error)}`);
+      throw error;
+    }
+  }
+
+  async #list(request: ListRequest): Promise<LogFields> {
+    const files = await this.#ctx.store.list();
+    const after = request.after === undefined ? undefined : Buffer.from(request.after, "utf8");
+    const following =
+      after === undefined ? files : files.filter((f) => Buffer.compare(Buffer.from(f.name), after) > 0);
+    const page = fitListPage(following, this.#ctx.limits.maxHeaderBytes);
+    const more = page.length < following.length;
+    this.#write({ id: request.id, ok: true, op: "list", files: page, more });
+    return { files: page.length, more };
+  }
+
+  async #stat(request: StatRequest): Promise<LogFields> {
+    const info = await this.#ctx.store.stat(request.name);
+    if (info === undefined) throw notFound(request.name);
+    this.#write({ id: request.id, ok: true, op: "stat", ...info });
+    return { name: request.name, size: info.size };
+  }
+
+  async #delete(request: DeleteRequest): Promise<LogFields> {
+    if (!(await this.#ctx.store.delete(request.name))) throw notFound(request.name);
+    this.#write({ id: request.id, ok: true, op: "delete", name: request.name });
+    return { name: request.name };
+  }
+
+  /** A newer put of the same partial wants it: answer ours with an error and let the partial go. */
+  #supersede(id: RequestId): void {
+    this.#closeReason = "upload superseded";
+    this.#closeWithError(id, "UPLOAD_SUPERSEDED", "a newer put of this name and sha256 took over the upload");
+    if (!this.#inEvent) void this.#dropUpload();
+  }
+
+  #onIdle(): void {
+    this.#closeReason = "idle timeout";
+    // A peer that stops reading cannot be told anything more.
+    if (this.#ending || this.#socket.writableNeedDrain) {
+      this.#socket.destroy();
+      return;
+    }
+    const id = this.#upload?.request.id ?? null;
+    this.#closeWithError(id, "IDLE_TIMEOUT", `nothing arrived for ${this.#ctx.limits.idleTimeoutMs} ms`);
+    if (!this.#inEvent) void this.#dropUpload();
+  }
+
+  /** The peer sent FIN: fine between frames, a truncation inside one (a put keeps what it got). */
+  async #onPeerEnd(): Promise<void> {
+    const end = this.#decoder.end();
+    if (end.clean) return;
+    this.#closeReason = end.code;
+    const upload = this.#upload;
+    if (upload === undefined) this.#logOp({ id: null, op: undefined, code: end.code }, performance.now());
+    // With allowHalfOpen the peer may still read: tell it why, then close.
+    this.#closeWithError(upload?.request.id ?? null, end.code, end.message);
+    await this.#dropUpload();
+  }
+
+  /** Keeps an unfinished upload's partial on disk for a resume, and frees its claim. */
+  async #dropUpload(): Promise<void> {
+    const upload = this.#upload;
+    if (upload === undefined || this.#inEvent) return;
+    this.#upload = undefined;
+    try {
+      await this.#ctx.store.keepPartial(upload.partial);
+    } catch (error) {
+      this.#ctx.log("partial-keep-failed", {
+        peer: this.peer,
+        name: upload.request.name,
+        cause: errorText(error),
+      });
+    } finally {
+      upload.release();
+    }
+    const { request } = upload;
+    const code = this.#endCode ?? "TRUNCATED_BODY";
+    const fields: LogFields = { id: request.id, op: "put", name: request.name, size: request.size, code };
+    this.#logOp({ ...fields, offset: upload.offset, bytes: upload.receivedBytes }, upload.startedMs);
+  }
+
+  #write(reply: FileTransferOkReply | ErrorReply): void {
+    if (this.#socket.writable) this.#socket.write(encodeFrame(reply, this.#ctx.limits.maxHeaderBytes));
+  }
+
+  #replyError(id: RequestId | null, code: FileTransferErrorCode, message: string): void {
+    if (FILE_TRANSFER_ERRORS[code].closesConnection) {
+      this.#closeWithError(id, code, message);
+      return;
+    }
+    this.#write({ id, ok: false, code, message });
+  }
+
+  /** Sends a last error, half-closes, and from then on drops input until the peer closes or lingerMs pass. */
+  #closeWithError(id: RequestId | null, code: FileTransferErrorCode, message: string): void {
+    if (this.#ending) return;
+    this.#write({ id, ok: false, code, message });
+    this.#ending = true;
+    this.#endCode = code;
+    if (this.#socket.writable) this.#socket.end();
+    this.#armLinger();
+  }
+
+  #armLinger(): void {
+    this.#lingerTimer ??= setTimeout(() => this.#socket.destroy(), this.#ctx.limits.lingerMs).unref();
+  }
+
+  /** Flushes what is left to send, then waits (at most lingerMs) for the socket to close. */
+  async #finish(): Promise<void> {
+    const socket = this.#socket;
+    if (!socket.destroyed) {
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      if (socket.writable) socket.end();
+      this.#armLinger();
+      await closed;
+    }
+    clearTimeout(this.#lingerTimer);
+  }
+
+  #logOp(fields: LogFields, startedMs: number): void {
+    const ok = fields["code"] === undefined;
+    this.#ctx.log("op", {
+      peer: this.peer,
+      ...fields,
+      ok,
+      durationMs: Math.round(performance.now() - startedMs),
+    });
+  }
+}
+
+/** As many entries as fit one reply header; the client asks for the rest with `after`. */
+function fitListPage(files: ListedFile[], maxHeaderBytes: number): ListedFile[] {
+  const budget = maxHeaderBytes - LIST_REPLY_OVERHEAD_BYTES;
+  let used = 0;
+  let count = 0;
+  for (const file of files) {
+    if (count === FILE_TRANSFER_LIMITS.maxListEntries) break;
+    used += Buffer.byteLength(JSON.stringify(file)) + 1;
+    if (used > budget) break;
+    count += 1;
+  }
+  return files.slice(0, count);
+}
+
+function notFound(name: string): SocklabError {
+  return new SocklabError("NOT_FOUND", `no file named ${JSON.stringify(name)}`);
+}
+
+function errorText(error: unknown): string {
+  if (error === undefined) return "";
+  if (error instanceof Error)
+    return "code" in error ? `${String(error.code)}: ${error.message}` : error.message;
+  return inspect(error);
+}
