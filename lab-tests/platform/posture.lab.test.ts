@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../harness/docker-client.ts";
 import { startLab, type Lab } from "../harness/start-lab.ts";
 
-const SERVICES = ["tcp-echo", "udp-echo"] as const;
+const SERVICES = ["tcp-echo", "udp-echo", "file-transfer"] as const;
 const LAB_CONTAINERS = [...SERVICES, "workbench"] as const;
 
 describe("the lab's isolation and the services' privileges, read from the running containers", () => {
