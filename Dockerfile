@@ -32,6 +32,11 @@ RUN mkdir -p /data && chown 10001:10001 /data
 USER 10001:10001
 CMD ["node", "services/file-transfer/main.ts"]
 
+FROM service-base AS chat
+COPY services/chat/ services/chat/
+USER 10001:10001
+CMD ["node", "services/chat/main.ts"]
+
 # The workbench: socklab's clients and CLI, and the tools a learner uses against the services.
 FROM ${NODE_IMAGE} AS workbench
 LABEL org.socklab.image="true"

@@ -2,10 +2,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
+import { registerChatCommand } from "./commands/chat-command.ts";
 import { registerEchoCommand } from "./commands/echo-command.ts";
 import { registerFileCommands } from "./commands/file-commands.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
+import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
 import { EXIT } from "./exit-codes.ts";
 
 const packageJson = JSON.parse(
@@ -21,7 +23,14 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-const COMMANDS = [registerLabCommands, registerEchoCommand, registerFileCommands, registerNetstatCommand];
+const COMMANDS = [
+  registerLabCommands,
+  registerWorkbenchCommands,
+  registerEchoCommand,
+  registerFileCommands,
+  registerChatCommand,
+  registerNetstatCommand,
+];
 for (const register of COMMANDS) register(program);
 
 try {

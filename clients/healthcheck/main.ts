@@ -1,5 +1,5 @@
 // The containers' healthcheck: one exchange in the service's own protocol, on its own port.
-// Usage: node clients/healthcheck/main.ts tcp|udp|file-transfer PORT [HOST]
+// Usage: node clients/healthcheck/main.ts tcp|udp|file-transfer|chat PORT [HOST]
 import { randomBytes } from "node:crypto";
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -23,10 +23,15 @@ const PROBES: Record<string, Probe> = {
     await using client = await connectFileTransfer({ host, port, connectTimeoutMs: PROBE_TIMEOUT_MS });
     await client.list();
   },
+  chat: async (host, port) => {
+    const { probeChat } = await import("../chat/probe-chat.ts");
+    await probeChat({ host, port, timeoutMs: PROBE_TIMEOUT_MS });
+  },
 };
 
 function expectEcho(sent: Buffer, reply: Buffer): void {
-  if (!reply.equals(sent)) throw new Error(`echoed ${reply.length} bytes that differ from the ${sent.length} sent`);
+  if (!reply.equals(sent))
+    throw new Error(`echoed ${reply.length} bytes that differ from the ${sent.length} sent`);
 }
 
 const [protocol = "", portText = "", host = "127.0.0.1"] = process.argv.slice(2);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../harness/docker-client.ts";
 import { startLab, type Lab } from "../harness/start-lab.ts";
 
-const SERVICES = ["tcp-echo", "udp-echo", "file-transfer"] as const;
+const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 const LAB_CONTAINERS = [...SERVICES, "workbench"] as const;
 
 describe("the lab's isolation and the services' privileges, read from the running containers", () => {
@@ -54,10 +54,12 @@ describe("the lab's isolation and the services' privileges, read from the runnin
     },
   );
 
-  it("keeps the workbench's privileges to raw sockets (for tcpdump)", async () => {
+  it("keeps the workbench's privileges to what tcpdump needs", async () => {
     const info = await inspect("workbench");
     expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
-    expect(info.HostConfig.CapAdd).toEqual(["NET_RAW"]);
+    // dockerode types CapAdd as any; the engine sends a list of names.
+    const added = (info.HostConfig.CapAdd ?? []) as string[];
+    expect([...added].sort()).toEqual(["NET_RAW", "SETGID", "SETUID"]);
     expect(info.HostConfig.SecurityOpt).toContain("no-new-privileges:true");
   });
 

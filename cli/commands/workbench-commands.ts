@@ -1,0 +1,143 @@
+import { spawn } from "node:child_process";
+import { open, readFile, rename } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { Command, Option } from "commander";
+import { countPcapPackets } from "../capture/count-pcap-packets.ts";
+import { EXIT } from "../exit-codes.ts";
+import { COMPOSE_FILE } from "../lab/compose.ts";
+import { readLabStatus } from "../lab/read-lab-status.ts";
+import { insideWorkbench } from "../lab/run-in-workbench.ts";
+import { positiveInt } from "../parse-int-option.ts";
+
+const WORKBENCH_IMAGE = "socklab/workbench:latest";
+const MAX_CAPTURE_SECONDS = 3_600;
+
+/** `shell` and `capture`: a prompt where the services are, and a pcap of one service's traffic. */
+export function registerWorkbenchCommands(program: Command): void {
+  program
+    .command("shell")
+    .description("a bash shell in the workbench, or one command run there")
+    .argument("[command...]", "run this instead of an interactive shell")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  socklab shell\n  socklab shell 'echo hi | nc -N tcp-echo 7'\nExit code: the shell's own.",
+    )
+    .action(async (command: string[]) => {
+      const bashArgs = command.length > 0 ? ["-c", command.join(" ")] : [];
+      process.exitCode = insideWorkbench()
+        ? await run("bash", bashArgs)
+        : await run("docker", [
+            "compose",
+            "-f",
+            COMPOSE_FILE,
+            "exec",
+            ...ttyFlag(),
+            "workbench",
+            "bash",
+            ...bashArgs,
+          ]);
+    });
+
+  program
+    .command("capture")
+    .description(
+      "write a pcap of SERVICE's traffic, taken by tcpdump in a helper sharing its network namespace",
+    )
+    .argument("<service>", "e.g. tcp-echo")
+    .addOption(
+      new Option("--seconds <n>", `how long to capture (at most ${MAX_CAPTURE_SECONDS})`)
+        .default(10)
+        .argParser(positiveInt),
+    )
+    .option("-o, --output <file>", "where to write it (default: SERVICE-<time>.pcap here)")
+    .option("--json", "print JSON for scripts")
+    .addHelpText(
+      "after",
+      `
+Open the file with Wireshark, or: tcpdump -nn -r FILE
+Examples:
+  socklab capture tcp-echo --seconds 5
+  socklab capture chat -o chat.pcap
+Exit codes: 0 ok, 2 bad arguments, 5 the lab is not running or SERVICE is not in it.`,
+    )
+    .action(async (service: string, options: { seconds: number; output?: string; json?: boolean }) => {
+      process.exitCode = await capture(service, options);
+    });
+}
+
+async function capture(
+  service: string,
+  options: { seconds: number; output?: string; json?: boolean },
+): Promise<number> {
+  if (options.seconds > MAX_CAPTURE_SECONDS) {
+    process.stderr.write(`socklab capture: --seconds is at most ${MAX_CAPTURE_SECONDS}\n`);
+    return EXIT.usage;
+  }
+  const target = (await readLabStatus()).find((s) => s.service === service && s.state === "running");
+  if (!target) {
+    process.stderr.write(`socklab capture: ${service} is not running in the lab\n`);
+    return EXIT.labDown;
+  }
+  const output = path.resolve(
+    options.output ?? `${service}-${new Date().toISOString().replace(/[:.]/g, "-")}.pcap`,
+  );
+  // eth0 only: the lab's traffic, not the healthchecks on loopback. -U writes each packet at once,
+  // to stdout, so the file is written here, by this user. tcpdump drops root for its own user
+  // (SETUID, SETGID), after which timeout needs KILL to stop it.
+  const tcpdump = `timeout -s INT ${options.seconds} tcpdump -i eth0 -p -U -w - 2>/dev/null; true`;
+  const partial = `${output}.partial`;
+  const code = await run(
+    "docker",
+    [
+      "run",
+      "--rm",
+      "--network",
+      `container:${target.container}`,
+      "--cap-drop",
+      "ALL",
+      "--cap-add",
+      "NET_RAW",
+      "--cap-add",
+      "SETUID",
+      "--cap-add",
+      "SETGID",
+      "--cap-add",
+      "KILL",
+      "--security-opt",
+      "no-new-privileges:true",
+      WORKBENCH_IMAGE,
+      "sh",
+      "-c",
+      tcpdump,
+    ],
+    await open(partial, "w"),
+  );
+  if (code !== 0) return EXIT.labFailed;
+  await rename(partial, output);
+  const packets = countPcapPackets(await readFile(output));
+  const summary = { service, file: output, seconds: options.seconds, packets };
+  process.stdout.write(
+    options.json
+      ? `${JSON.stringify(summary)}\n`
+      : `wrote ${output}: ${packets} packets in ${options.seconds} s\n`,
+  );
+  return EXIT.ok;
+}
+
+function ttyFlag(): string[] {
+  return process.stdin.isTTY && process.stdout.isTTY ? ["-it"] : ["-T"];
+}
+
+/** Runs a command with this terminal, or with its stdout into `stdoutFile` (closed afterwards). */
+async function run(command: string, args: readonly string[], stdoutFile?: FileHandle): Promise<number> {
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn(command, args, { stdio: ["inherit", stdoutFile?.fd ?? "inherit", "inherit"] });
+      child.on("error", () => resolve(EXIT.labDown));
+      child.on("close", (code) => resolve(code ?? EXIT.network));
+    });
+  } finally {
+    await stdoutFile?.close();
+  }
+}
