@@ -113,6 +113,11 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.#room;
   }
 
+  /** This end's port: what the server's socket table shows as the remote port. */
+  get localPort(): number | undefined {
+    return this.#socket.localPort;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
