@@ -7,6 +7,7 @@ import { registerEchoCommand } from "./commands/echo-command.ts";
 import { registerFileCommands } from "./commands/file-commands.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
+import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
 import { EXIT } from "./exit-codes.ts";
 
@@ -30,6 +31,7 @@ const COMMANDS = [
   registerFileCommands,
   registerChatCommand,
   registerNetstatCommand,
+  registerTourCommand,
 ];
 for (const register of COMMANDS) register(program);
 

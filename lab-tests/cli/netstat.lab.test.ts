@@ -43,7 +43,13 @@ describe("socklab netstat", () => {
     const { exitCode, stdout } = await runSocklab(lab, ["netstat", "--json"]);
     expect(exitCode).toBe(0);
     const tables = JSON.parse(stdout) as JsonTable[];
-    expect(tables.map((t) => t.service).sort()).toEqual(["tcp-echo", "udp-echo", "workbench"]);
+    expect(tables.map((t) => t.service).sort()).toEqual([
+      "chat",
+      "file-transfer",
+      "tcp-echo",
+      "udp-echo",
+      "workbench",
+    ]);
     const udp = tables.find((t) => t.service === "udp-echo")?.sockets ?? [];
     expect(udp).toContainEqual(expect.objectContaining({ protocol: "udp", localPort: 7, state: "UNCONN" }));
   });

@@ -1,10 +1,9 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import path from "node:path";
-import { promisify } from "node:util";
 import { REPO_ROOT } from "./lab-project.ts";
 import type { Lab } from "./start-lab.ts";
 
-const execFileAsync = promisify(execFile);
 const CLI_MAIN = path.join(REPO_ROOT, "cli", "main.ts");
 
 export interface CliResult {
@@ -14,27 +13,43 @@ export interface CliResult {
 }
 
 // COMPOSE_PROJECT_NAME outranks the compose file's `name:`, so the CLI works on the test's lab.
-function cliEnv(lab: Lab): NodeJS.ProcessEnv {
-  return { ...process.env, COMPOSE_PROJECT_NAME: lab.projectName };
+function cliEnv(lab: Lab | string): NodeJS.ProcessEnv {
+  return { ...process.env, COMPOSE_PROJECT_NAME: typeof lab === "string" ? lab : lab.projectName };
 }
 
-/** Runs the socklab command on the host against `lab`, with the Node that runs the tests. */
-export async function runSocklab(lab: Lab, args: readonly string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI_MAIN, ...args], {
-      env: cliEnv(lab),
-    });
-    return { exitCode: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { exitCode: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
+export interface RunOptions {
+  /** Written to the command's stdin, which is then closed. */
+  input?: string;
+  cwd?: string;
 }
 
-/** Starts a long-running socklab command (`netstat --watch`); the caller stops it by its PID. */
+/** Runs the socklab command on the host against `lab` (or a project name), with the tests' Node. */
+export async function runSocklab(
+  lab: Lab | string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+    env: cliEnv(lab),
+    cwd: options.cwd ?? REPO_ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  child.stdin.end(options.input ?? "");
+  const [code] = (await once(child, "close")) as [number | null];
+  return { exitCode: code ?? -1, stdout, stderr };
+}
+
+/**
+ * Starts a long-running socklab command (`netstat --watch`, `chat`) with its stdin open; the
+ * caller stops it by its PID.
+ */
 export function spawnSocklab(lab: Lab, args: readonly string[]): ChildProcess {
   return spawn(process.execPath, [CLI_MAIN, ...args], {
     env: cliEnv(lab),
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
 }
