@@ -1,7 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-// JUnit XML on request, for CI systems that read it: SOCKLAB_JUNIT=reports/junit.xml npm test
-const junitFile = process.env["SOCKLAB_JUNIT"];
+// JUnit XML on request, for CI systems that read it: SOCKLAB_JUNIT=reports/junit.xml npm test.
+// npm test runs `test:unit` then `test:lab`; each writes its own file (junit-unit.xml, junit-lab.xml).
+const npmScript = process.env["npm_lifecycle_event"] ?? "";
+const junitFile = process.env["SOCKLAB_JUNIT"]?.replace(
+  /\.xml$/,
+  npmScript.startsWith("test:") ? `-${npmScript.slice("test:".length)}.xml` : ".xml",
+);
 
 export default defineConfig({
   test: {

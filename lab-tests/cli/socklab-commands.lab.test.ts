@@ -122,6 +122,44 @@ describe("the socklab command against a running lab", () => {
     }
   });
 
+  it("chat on a terminal: an incoming line never garbles the line being typed", async () => {
+    // script(1) gives the client a terminal; "hel" is typed and never sent (no Enter).
+    await lab.sh(
+      "workbench",
+      `(printf 'hel'; sleep 20) | script -qfc "socklab chat --nick typist --room '#tty'" /dev/null >/tmp/tty.out 2>&1 &`,
+    );
+    const typed = "#tty typist> hel";
+    const raw = async () => lab.sh("workbench", "cat /tmp/tty.out");
+    // What the terminal shows, without the cursor movements: readline redraws with escape sequences.
+    const escapes = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*[A-Za-z]`, "g");
+    const screen = async () => (await raw()).replace(escapes, "");
+    await waitFor(async () => ((await screen()).includes(typed) ? true : undefined), {
+      timeoutMs: 10_000,
+      what: "the typist's prompt with what was typed",
+    });
+    const said = await runSocklab(lab, ["chat", "--nick", "talker", "--room", "#tty"], {
+      input: "hi there\n",
+    });
+    expect(said.exitCode).toBe(0);
+    const shown = await waitFor(
+      async () => {
+        const text = await screen();
+        const at = text.indexOf("talker: hi there");
+        return at >= 0 && text.indexOf(typed, at) > at ? text : undefined;
+      },
+      { timeoutMs: 10_000, what: "the line to arrive above a redrawn prompt" },
+    );
+    // The typed line is cleared (ESC [2K, then column 1) before the incoming line is printed on its
+    // own, and the prompt with "hel" is drawn again below it.
+    const esc = String.fromCharCode(0x1b);
+    const output = await raw();
+    const incoming = output.indexOf(`${esc}[2K${esc}[1Gtalker: hi there\r\n`);
+    expect(incoming).toBeGreaterThan(-1);
+    expect(output.indexOf("#tty typist> hel", incoming)).toBeGreaterThan(incoming);
+    expect(shown).toContain("talker: hi there");
+    await lab.sh("workbench", "pkill -f 'nick [t]ypist' || true");
+  });
+
   it("capture: a pcap of a service's traffic, written on the host", async () => {
     const file = path.join(hostDir, "tcp-echo.pcap");
     const capturing = { done: false };

@@ -19,5 +19,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   await pruneSupersededImages();
   return async () => {
     await sweepLeftovers();
+    // Builds under another project name (socklab up in the CLI tests) leave the earlier images untagged.
+    await pruneSupersededImages();
   };
 }
