@@ -1,12 +1,11 @@
-import { spawn } from "node:child_process";
 import { open, readFile, rename } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { countPcapPackets } from "../capture/count-pcap-packets.ts";
 import { EXIT } from "../exit-codes.ts";
 import { COMPOSE_FILE } from "../lab/compose.ts";
 import { readLabStatus } from "../lab/read-lab-status.ts";
+import { runCommand } from "../lab/run-command.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
 import { positiveInt } from "../parse-int-option.ts";
 
@@ -26,8 +25,8 @@ export function registerWorkbenchCommands(program: Command): void {
     .action(async (command: string[]) => {
       const bashArgs = command.length > 0 ? ["-c", command.join(" ")] : [];
       process.exitCode = insideWorkbench()
-        ? await run("bash", bashArgs)
-        : await run("docker", [
+        ? await runCommand("bash", bashArgs)
+        : await runCommand("docker", [
             "compose",
             "-f",
             COMPOSE_FILE,
@@ -87,7 +86,7 @@ async function capture(
   // (SETUID, SETGID), after which timeout needs KILL to stop it.
   const tcpdump = `timeout -s INT ${options.seconds} tcpdump -i eth0 -p -U -w - 2>/dev/null; true`;
   const partial = `${output}.partial`;
-  const code = await run(
+  const code = await runCommand(
     "docker",
     [
       "run",
@@ -111,7 +110,7 @@ async function capture(
       "-c",
       tcpdump,
     ],
-    await open(partial, "w"),
+    { stdoutFile: await open(partial, "w") },
   );
   if (code !== 0) return EXIT.labFailed;
   await rename(partial, output);
@@ -127,17 +126,4 @@ async function capture(
 
 function ttyFlag(): string[] {
   return process.stdin.isTTY && process.stdout.isTTY ? ["-it"] : ["-T"];
-}
-
-/** Runs a command with this terminal, or with its stdout into `stdoutFile` (closed afterwards). */
-async function run(command: string, args: readonly string[], stdoutFile?: FileHandle): Promise<number> {
-  try {
-    return await new Promise((resolve) => {
-      const child = spawn(command, args, { stdio: ["inherit", stdoutFile?.fd ?? "inherit", "inherit"] });
-      child.on("error", () => resolve(EXIT.labDown));
-      child.on("close", (code) => resolve(code ?? EXIT.network));
-    });
-  } finally {
-    await stdoutFile?.close();
-  }
 }

@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { EXIT } from "../exit-codes.ts";
 import { readLabStatus } from "./read-lab-status.ts";
+import { runCommand } from "./run-command.ts";
 
 const WORKBENCH_IMAGE = "socklab/workbench:latest";
 /** Where the host directory appears inside the one-off container. */
@@ -36,11 +35,7 @@ export async function runInLabContainer(args: readonly string[], hostDir: string
     "socklab",
     ...args,
   ];
-  return new Promise((resolve) => {
-    const child = spawn("docker", runArgs, { stdio: "inherit" });
-    child.on("error", () => resolve(EXIT.labDown));
-    child.on("close", (code) => resolve(code ?? EXIT.network));
-  });
+  return runCommand("docker", runArgs);
 }
 
 async function labNetwork(): Promise<string> {

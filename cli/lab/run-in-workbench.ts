@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
 import { COMPOSE_FILE } from "./compose.ts";
-import { EXIT } from "../exit-codes.ts";
+import { runCommand } from "./run-command.ts";
 
 /** The workbench image sets this: there the lab's services are reachable by name. */
 export function insideWorkbench(): boolean {
@@ -14,10 +13,6 @@ export function insideWorkbench(): boolean {
 export function runInWorkbench(args: readonly string[]): Promise<number> {
   const tty = process.stdin.isTTY && process.stdout.isTTY ? [] : ["-T"];
   const execArgs = ["compose", "-f", COMPOSE_FILE, "exec", ...tty, "workbench", "socklab", ...args];
-  return new Promise((resolve) => {
-    const child = spawn("docker", execArgs, { stdio: "inherit" });
-    child.on("error", () => resolve(EXIT.labDown));
-    // docker compose exec exits 1 with "service ... is not running" when the lab is down.
-    child.on("close", (code) => resolve(code ?? EXIT.network));
-  });
+  // docker compose exec exits 1 with "service ... is not running" when the lab is down.
+  return runCommand("docker", execArgs);
 }
