@@ -1,0 +1,285 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dockerClient } from "../harness/docker-client.ts";
+import { readSocketTable } from "../harness/socket-table/read-socket-table.ts";
+import { matchesSocket } from "../harness/socket-table/socket-match.ts";
+import { waitForNoSocket } from "../harness/socket-table/wait-for-socket.ts";
+import { startLab, type Lab } from "../harness/start-lab.ts";
+import { waitFor } from "../harness/wait-for.ts";
+
+// Each TCP service against clients that misbehave on purpose, from the workbench. Throughout, the
+// service must stay healthy and serve a well-behaved client; afterwards its memory comes back near
+// where it started and it holds no socket in CLOSE_WAIT.
+const OVERRIDES = ["lab-tests/states/compose.states.yml", "lab-tests/hardening/compose.hardening.yml"];
+const CONNECTION_LIMIT = 40;
+const MEMORY_SLACK_KIB = 64 * 1024;
+
+interface TcpService {
+  name: "tcp-echo" | "file-transfer" | "chat";
+  port: number;
+  /** Bytes a well-behaved client sends first (hex), and text its first answer contains. */
+  helloHex: string;
+  answer: string;
+  /** What it sends later on the same connection, and what that answer contains. */
+  againHex: string;
+  againAnswer: string;
+  /** A command in the workbench that succeeds only if the service serves a well-behaved client. */
+  wellBehaved: string;
+}
+
+const frameHex = (json: object) => {
+  const body = Buffer.from(JSON.stringify(json));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(body.length);
+  return Buffer.concat([length, body]).toString("hex");
+};
+
+const SERVICES: TcpService[] = [
+  {
+    name: "tcp-echo",
+    port: 7,
+    helloHex: Buffer.from("ping").toString("hex"),
+    answer: "ping",
+    againHex: Buffer.from("pong").toString("hex"),
+    againAnswer: "pong",
+    wellBehaved: "socklab echo well-behaved",
+  },
+  {
+    name: "file-transfer",
+    port: 9000,
+    helloHex: frameHex({ op: "list", id: 1 }),
+    answer: '"id":1',
+    againHex: frameHex({ op: "list", id: 2 }),
+    againAnswer: '"id":2',
+    wellBehaved: "socklab ls",
+  },
+  {
+    name: "chat",
+    port: 6667,
+    helloHex: Buffer.from("steady\r\n").toString("hex"),
+    answer: "welcome",
+    againHex: Buffer.from("/who\r\n").toString("hex"),
+    againAnswer: "members of",
+    wellBehaved: "printf 'polite\\n/quit\\n' | nc -q 3 chat 6667 | grep -q welcome",
+  },
+];
+
+// Runs in the workbench. Opens one steady client, then `count` more at once; reports how many the
+// server refused (closed or reset within the wait) and whether the steady one still gets answers.
+const FLOOD_SCRIPT = `
+import net from "node:net";
+const [host, port, helloHex, answer, againHex, againAnswer, count] = process.argv.slice(1);
+const ask = (socket, hex, answer) => new Promise((resolve) => {
+  let text = "";
+  const timer = setTimeout(() => resolve(false), 5000);
+  const onData = (chunk) => { text += chunk.toString("latin1"); if (text.includes(answer)) { clearTimeout(timer); socket.off("data", onData); resolve(true); } };
+  socket.on("data", onData);
+  socket.write(Buffer.from(hex, "hex"));
+});
+const open = () => new Promise((resolve) => {
+  const socket = net.connect({ host, port: Number(port) });
+  socket.on("error", () => {});
+  const state = { socket, closedEarly: false };
+  // Read (and drop) what the server says, so that its FIN after a refusal is seen as a close.
+  socket.resume();
+  socket.on("close", () => (state.closedEarly = true));
+  socket.on("connect", () => resolve(state));
+  socket.on("error", () => resolve(state));
+});
+const steady = await open();
+const steadyFirst = await ask(steady.socket, helloHex, answer);
+const flood = await Promise.all(Array.from({ length: Number(count) }, open));
+// A refused connection is closed by the server at once; give the closes a moment to arrive.
+const settle = Date.now() + 3000;
+while (Date.now() < settle && flood.filter((s) => s.closedEarly).length < Number(count) - ${CONNECTION_LIMIT}) await new Promise((r) => setTimeout(r, 50));
+const askedAfterMs = Date.now() - settle + 3000;
+const steadyDuring = await ask(steady.socket, againHex, againAnswer);
+const refused = flood.filter((s) => s.closedEarly).length;
+for (const s of [steady, ...flood]) s.socket.destroy();
+console.log(JSON.stringify({ steadyFirst, steadyDuring, refused, held: Number(count) - refused, steadyClosed: steady.closedEarly, askedAfterMs }));
+`;
+
+// Runs in the workbench: connections that send a partial frame or line and then reset.
+const RESET_MID_FRAME_SCRIPT = `
+import net from "node:net";
+const [host, port, partialHex, count] = process.argv.slice(1);
+await Promise.all(Array.from({ length: Number(count) }, () => new Promise((resolve) => {
+  const socket = net.connect({ host, port: Number(port) }, () => socket.write(Buffer.from(partialHex, "hex"), () => { socket.resetAndDestroy(); resolve(); }));
+  socket.on("error", () => resolve());
+})));
+console.log(JSON.stringify({ done: Number(count) }));
+`;
+
+// Runs in the workbench: 10,000 random frames (or lines, or chunks) over 25 connections.
+const RANDOM_FRAMES_SCRIPT = `
+import net from "node:net";
+import { randomBytes, randomInt } from "node:crypto";
+const [host, port, kind] = process.argv.slice(1);
+const frame = () => {
+  if (kind === "line") return Buffer.concat([randomBytes(randomInt(0, 700)), Buffer.from("\\n")]);
+  if (kind === "chunk") return randomBytes(randomInt(1, 4096));
+  const body = randomInt(0, 4) === 0 ? randomBytes(randomInt(0, 300)) : Buffer.from(JSON.stringify({ op: ["put", "get", "list", "stat", "delete", "x"][randomInt(0, 6)], id: randomInt(0, 9), name: randomBytes(4).toString("hex"), size: randomInt(-5, 100) }));
+  const length = Buffer.alloc(4); length.writeUInt32BE(randomInt(0, 8) === 0 ? randomInt(0, 2 ** 31) : body.length);
+  return Buffer.concat([length, body]);
+};
+let sent = 0;
+// 25 connections of 400 frames each: under the connection limit of compose.hardening.yml.
+await Promise.all(Array.from({ length: 25 }, () => new Promise((resolve) => {
+  const socket = net.connect({ host, port: Number(port) });
+  socket.on("error", () => resolve());
+  socket.on("close", () => resolve());
+  socket.resume();
+  socket.on("connect", () => {
+    const frames = Array.from({ length: 400 }, frame);
+    sent += frames.length;
+    socket.end(Buffer.concat(frames));
+    setTimeout(() => socket.destroy(), 5000).unref();
+  });
+})));
+console.log(JSON.stringify({ sent }));
+`;
+
+let lab: Lab;
+
+beforeAll(async () => {
+  lab = await startLab({ overrides: OVERRIDES });
+});
+
+afterAll(async () => {
+  await lab.down();
+});
+
+async function runScript<T>(script: string, ...args: string[]): Promise<T> {
+  const run = await lab.exec("workbench", ["node", "--input-type=module", "-e", script, ...args]);
+  if (run.exitCode !== 0) throw new Error(`workbench script exited ${run.exitCode}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** The service process's resident memory, found by its name (services set process.title). */
+async function rssKiB(service: string): Promise<number> {
+  const script = `for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = "${service}" ] && grep VmRSS $p/status; done; true`;
+  const line = await lab.sh(service, script);
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(line)?.[1]);
+  if (!Number.isFinite(kib)) throw new Error(`no process named ${service} in its container: ${line}`);
+  return kib;
+}
+
+async function expectServing(service: TcpService): Promise<void> {
+  const info = await dockerClient().getContainer(lab.containerId(service.name)).inspect();
+  expect(info.State.Health?.Status).toBe("healthy");
+  expect(info.State.Restarting).toBe(false);
+  await lab.sh("workbench", service.wellBehaved);
+}
+
+describe.each(SERVICES)("$name under hostile clients", (service) => {
+  let baselineKiB = 0;
+
+  beforeAll(async () => {
+    baselineKiB = await rssKiB(service.name);
+  });
+
+  it("refuses a connection flood past its limit cleanly, while an existing client is still served", async () => {
+    const result = await runScript<{
+      steadyFirst: boolean;
+      steadyDuring: boolean;
+      refused: number;
+      held: number;
+    }>(
+      FLOOD_SCRIPT,
+      service.name,
+      String(service.port),
+      service.helloHex,
+      service.answer,
+      service.againHex,
+      service.againAnswer,
+      String(CONNECTION_LIMIT + 20),
+    );
+    expect(result, JSON.stringify(result)).toMatchObject({ steadyFirst: true, steadyDuring: true });
+    expect(result.refused).toBeGreaterThanOrEqual(20);
+    expect(result.held).toBeLessThanOrEqual(CONNECTION_LIMIT - 1);
+    await waitFor(
+      async () =>
+        (await lab.exec("workbench", ["sh", "-c", service.wellBehaved])).exitCode === 0 ? true : undefined,
+      {
+        timeoutMs: 10_000,
+        what: `${service.name} to serve a new client once the flood is gone`,
+      },
+    );
+  });
+
+  it("serves a well-behaved client while slowloris clients dribble a byte a second", async () => {
+    // 20 clients, each sending one byte a second for 5 s; the shell returns at once.
+    const dribble = `for i in $(seq 20); do ( (for b in 1 2 3 4 5; do printf x; sleep 1; done) | nc -q 0 ${service.name} ${service.port} ) >/dev/null 2>&1 </dev/null & done`;
+    await lab.sh("workbench", dribble);
+    await expectServing(service);
+  });
+
+  it("reaps half-open clients that vanish without a FIN, and keeps serving", async () => {
+    // Connections open, then everything the workbench sends to the service is dropped: to the
+    // server they simply go silent, like a peer whose cable was pulled.
+    const silent = `for i in $(seq 10); do ( sleep 30 | nc ${service.name} ${service.port} ) >/dev/null 2>&1 </dev/null & done`;
+    await lab.sh("workbench", silent);
+    const workbenchIp = (await lab.sh("workbench", "hostname -i")).trim();
+    const held = { remoteAddress: workbenchIp, localPort: service.port, state: "ESTABLISHED" as const };
+    const server = lab.container(service.name);
+    await waitFor(
+      async () => {
+        const { entries } = await readSocketTable(server.id, server.name);
+        return entries.filter((entry) => matchesSocket(entry, held)).length >= 10 ? true : undefined;
+      },
+      { timeoutMs: 5_000, what: `10 connections from the workbench at ${service.name}` },
+    );
+    const rule = `OUTPUT -p tcp --dport ${service.port} -j DROP`;
+    await lab.sh("workbench-netadmin", `iptables -I ${rule}`);
+    try {
+      // The idle timeouts (or the chat's ping) are a few seconds in compose.hardening.yml.
+      await waitForNoSocket(server, held, { timeoutMs: 20_000 });
+    } finally {
+      await lab.sh("workbench-netadmin", `iptables -D ${rule}`);
+      await lab.sh("workbench", "pkill -f 'sleep [3]0' || true");
+    }
+    await expectServing(service);
+  });
+
+  it("survives resets in the middle of a frame, and leaves no CLOSE_WAIT", async () => {
+    const partialHex = Buffer.from(service.helloHex, "hex").subarray(0, 3).toString("hex") || "00";
+    await runScript(RESET_MID_FRAME_SCRIPT, service.name, String(service.port), partialHex, "50");
+    await waitForNoSocket(lab.container(service.name), { state: "CLOSE_WAIT" }, { timeoutMs: 10_000 });
+    await expectServing(service);
+  });
+
+  it("survives 10,000 random frames, then serves, holds no CLOSE_WAIT, and gives its memory back", async () => {
+    const kind = { "tcp-echo": "chunk", "file-transfer": "frame", chat: "line" }[service.name];
+    const { sent } = await runScript<{ sent: number }>(
+      RANDOM_FRAMES_SCRIPT,
+      service.name,
+      String(service.port),
+      kind,
+    );
+    expect(sent).toBe(10_000);
+    await expectServing(service);
+    await waitForNoSocket(lab.container(service.name), { state: "CLOSE_WAIT" }, { timeoutMs: 10_000 });
+    await waitFor(
+      async () => ((await rssKiB(service.name)) < baselineKiB + MEMORY_SLACK_KIB ? true : undefined),
+      {
+        timeoutMs: 20_000,
+        what: `${service.name}'s memory to come back within ${MEMORY_SLACK_KIB} KiB of its ${baselineKiB} KiB baseline`,
+      },
+    );
+  });
+});
+
+describe("udp-echo under hostile senders", () => {
+  it("survives 10,000 random datagrams and still echoes", async () => {
+    const script = `
+import dgram from "node:dgram";
+import { randomBytes, randomInt } from "node:crypto";
+const socket = dgram.createSocket("udp4");
+socket.on("error", () => {});
+const sends = Array.from({ length: 10000 }, () => new Promise((resolve) =>
+  socket.send(randomBytes(randomInt(0, 1400)), 7, "udp-echo", (error) => resolve(error ? 0 : 1))));
+const sent = (await Promise.all(sends)).reduce((a, b) => a + b, 0);
+socket.close(() => console.log(JSON.stringify({ sent })));`;
+    expect(await runScript(script)).toEqual({ sent: 10_000 });
+    expect(await lab.sh("workbench", "socklab echo --udp still-here")).toBe("still-here\n");
+  });
+});
