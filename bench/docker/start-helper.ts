@@ -5,6 +5,18 @@ import { runDocker } from "./run-docker.ts";
 
 export const WORKBENCH_IMAGE = "socklab/workbench:latest";
 
+/** Every container the bench starts: no capabilities, and the lab's project label for the sweep. */
+export function benchContainerFlags(lab: Lab): string[] {
+  return [
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges:true",
+    "--label",
+    `${COMPOSE_PROJECT_LABEL}=${lab.projectName}`,
+  ];
+}
+
 export interface HelperOptions {
   /** `container:<id>` to share a service's network namespace, or a network's name. */
   network: string;
@@ -35,12 +47,7 @@ export async function startHelper(lab: Lab, options: HelperOptions): Promise<Hel
     "--detach",
     "--network",
     options.network,
-    "--cap-drop",
-    "ALL",
-    "--security-opt",
-    "no-new-privileges:true",
-    "--label",
-    `${COMPOSE_PROJECT_LABEL}=${lab.projectName}`,
+    ...benchContainerFlags(lab),
     "--label",
     "org.socklab.bench=true",
     ...(options.runFlags ?? []),

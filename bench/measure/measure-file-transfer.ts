@@ -2,7 +2,7 @@ import { COMPOSE_PROJECT_LABEL } from "../../lab-tests/harness/lab-project.ts";
 import type { Lab } from "../../lab-tests/harness/start-lab.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { runOneOff } from "../docker/run-one-off.ts";
-import { startHelper, WORKBENCH_IMAGE } from "../docker/start-helper.ts";
+import { benchContainerFlags, startHelper, WORKBENCH_IMAGE } from "../docker/start-helper.ts";
 import type { FileTransferProbeResult } from "../probes/file-transfer-probe.ts";
 import { parseProbeOutput, probeCommand } from "../probes/run-probe.ts";
 import type { BenchRow } from "../report/bench-row.ts";
@@ -94,12 +94,7 @@ function runPhase(lab: Lab, scratch: string, phase: Phase): Promise<FileTransfer
   return runOneOff([
     "--network",
     lab.networkName,
-    "--cap-drop",
-    "ALL",
-    "--security-opt",
-    "no-new-privileges:true",
-    "--label",
-    `${COMPOSE_PROJECT_LABEL}=${lab.projectName}`,
+    ...benchContainerFlags(lab),
     "-v",
     `${scratch}:/scratch`,
     WORKBENCH_IMAGE,
