@@ -94,6 +94,17 @@ describe("chat server, IRC", () => {
     await irc.waitForLine(":dave!~dave@127.0.0.1 PART :#side");
   });
 
+  it("cuts the token of a PING that fills a whole line, so that its PONG still fits in 512 bytes", async () => {
+    await using bed = await startChatTestBed();
+    const irc = await bed.irc("dave");
+    const token = "X".repeat(512 - "PING :\r\n".length);
+    irc.send(`PING :${token}`, "PING :still-here");
+    const pong = await irc.waitForLine((line) => line.startsWith(":socklab PONG socklab :XXX"));
+    expect(Buffer.byteLength(`${pong}\r\n`)).toBe(512);
+    expect(token.startsWith(pong.slice(":socklab PONG socklab :".length))).toBe(true);
+    await irc.waitForLine(":socklab PONG socklab :still-here");
+  });
+
   it.each([
     ["JOIN #lab", "451 * :You have not registered", false],
     ["NICK", "431 * :No nickname given", false],

@@ -1,6 +1,7 @@
 import { CHAT_LIMITS } from "../../protocol/chat/chat-limits.ts";
 import type { ChatNumericName } from "../../protocol/chat/chat-numerics.ts";
 import { parseIrcMessage, type IrcMessage } from "../../protocol/chat/parse-irc-message.ts";
+import { serializeIrcMessage } from "../../protocol/chat/serialize-irc-message.ts";
 import { truncateUtf8 } from "../../protocol/chat/truncate-utf8.ts";
 import { utf8ByteLength } from "../../protocol/chat/utf8-byte-length.ts";
 import { validateNick } from "../../protocol/chat/validate-nick.ts";
@@ -149,7 +150,14 @@ function isupportTokens(): string[] {
 
 function ping(conn: ChatConnection, params: readonly string[]): void {
   const { serverName } = conn.settings;
-  conn.sendIrc({ prefix: serverName, command: "PONG", params: [serverName, params[0] ?? ""] });
+  const pong = (token: string): IrcMessage => ({
+    prefix: serverName,
+    command: "PONG",
+    params: [serverName, token],
+  });
+  // A token that fills a 512-byte PING would make the PONG (with its prefix) longer than a line: cut it.
+  const tokenBudgetBytes = CHAT_LIMITS.maxLineBytes - utf8ByteLength(serializeIrcMessage(pong("")));
+  conn.sendIrc(pong(truncateUtf8(params[0] ?? "", tokenBudgetBytes)));
 }
 
 function quit(conn: ChatConnection, params: readonly string[]): void {
