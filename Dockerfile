@@ -1,7 +1,7 @@
 # The lab's images, one target per compose service. Build from the repository root.
 # NODE_IMAGE is the official image where a registry answers; scripts/ensure-base-images.sh builds a
 # local equivalent under the same reference where none does, so this file serves both.
-ARG NODE_IMAGE=node:24.9.0-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # Services: no npm dependencies, only Node's standard library; they run as uid 10001 (compose sets it).
 FROM ${NODE_IMAGE} AS service-base
