@@ -63,6 +63,24 @@ describe("the lab's isolation and the services' privileges, read from the runnin
     expect(info.HostConfig.SecurityOpt).toContain("no-new-privileges:true");
   });
 
+  it("holds every client and tool a learner is told to use, each one answering", async () => {
+    // Each tool run for its version or help, so a broken install fails here, not only a missing one.
+    const checks = [
+      "nc -h 2>&1 | grep -q OpenBSD",
+      "socat -V | grep -q 'socat version'",
+      "ss -V | grep -q iproute2",
+      "tcpdump --version 2>&1 | grep -q 'tcpdump version'",
+      "iperf3 --version | grep -q 'iperf 3'",
+      "sockperf --version 2>&1 | grep -q -i sockperf",
+      "python3 --version | grep -q 'Python 3'",
+      "socklab --help | grep -q netstat",
+    ];
+    const script = checks.map(
+      (check) => `if ${check}; then echo ok; else echo "failed: ${check.replaceAll("'", "")}"; fi`,
+    );
+    expect(await lab.sh("workbench", script.join("\n"))).toBe("ok\n".repeat(checks.length));
+  });
+
   it.each(SERVICES)("stops %s on SIGTERM by itself, within its 3 s stop grace period", async (service) => {
     const container = dockerClient().getContainer(lab.containerId(service));
     // StopTimeout is in the engine's answer, not in dockerode's types.

@@ -4,6 +4,7 @@ import { startLab, type Lab } from "../harness/start-lab.ts";
 // 1472 is the largest payload in one unfragmented IPv4 packet on a 1500-byte MTU; 1473 needs two
 // fragments; 65,507 is the IPv4 maximum.
 const SIZES_BYTES = [0, 1, 1472, 1473, 65_507] as const;
+const NC_MAX_DATAGRAM_BYTES = 16_384;
 
 interface EchoRound {
   sentBytes: number;
@@ -20,14 +21,41 @@ describe("udp-echo, driven from the workbench", () => {
     await lab.down();
   });
 
-  // nc cannot send an empty datagram, so size 0 is the socklab client's alone.
-  it.each(SIZES_BYTES.filter((size) => size > 0))(
-    "echoes a %i-byte datagram sent by nc -u unchanged",
+  // The workbench's UDP counters, read around one exchange with the service's address (a name would
+  // add the embedded DNS server's datagrams): exactly one datagram out and one back.
+  async function exchangeCountingDatagrams(
+    client: string,
+  ): Promise<{ out: number; in: number; echoed: string }> {
+    const counters = `awk '/^Udp:/ { getline; print $2, $5 }' /proc/net/snmp`;
+    const script = `ip=$(getent hosts udp-echo | cut -d' ' -f1); set -- $(${counters});
+${client} </tmp/d >/tmp/r; cmp /tmp/d /tmp/r && wc -c </tmp/r; set -- $1 $2 $(${counters}); echo $(($4 - $2)) $(($3 - $1))`;
+    const [echoed = "", deltas = ""] = (await lab.sh("workbench", script)).trim().split("\n");
+    const [out = NaN, received = NaN] = deltas.split(" ").map(Number);
+    return { out, in: received, echoed };
+  }
+
+  // nc cannot send an empty datagram, and netcat-openbsd sends at most 16 KiB (its buffer) per
+  // datagram: beyond that it splits the input, so the largest datagram goes through socat instead.
+  it.each(SIZES_BYTES.filter((size) => size > 0 && size <= NC_MAX_DATAGRAM_BYTES))(
+    "echoes a %i-byte datagram sent by nc -u unchanged, as one datagram each way",
     async (size) => {
-      const script = `head -c ${size} /dev/urandom >/tmp/d && nc -u -w1 udp-echo 7 </tmp/d >/tmp/r && cmp /tmp/d /tmp/r && wc -c </tmp/r`;
-      expect(await lab.sh("workbench", script)).toBe(`${size}\n`);
+      await lab.sh("workbench", `head -c ${size} /dev/urandom >/tmp/d`);
+      const round = await exchangeCountingDatagrams(`nc -u -w1 "$ip" 7`);
+      expect(round).toEqual({ out: 1, in: 1, echoed: String(size) });
     },
   );
+
+  it("echoes a 65,507-byte datagram sent by socat unchanged, as one datagram each way", async () => {
+    await lab.sh("workbench", "head -c 65507 /dev/urandom >/tmp/d");
+    const round = await exchangeCountingDatagrams(`socat -b 65507 - "UDP:$ip:7"`);
+    expect(round).toEqual({ out: 1, in: 1, echoed: "65507" });
+  });
+
+  it("shows that nc -u splits input beyond 16 KiB into several datagrams", async () => {
+    await lab.sh("workbench", "head -c 65507 /dev/urandom >/tmp/d");
+    const round = await exchangeCountingDatagrams(`nc -u -w1 "$ip" 7`);
+    expect(round).toEqual({ out: 4, in: 4, echoed: "65507" });
+  });
 
   it.each(SIZES_BYTES)(
     "returns a %i-byte datagram as one whole datagram to the socklab client",

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { startChatTestBed } from "./test-support/chat-test-bed.ts";
 import { LineSocket } from "./test-support/line-socket.ts";
-import { waitUntil } from "./test-support/wait-until.ts";
+import { waitUntil } from "../test-support/wait-until.ts";
 
 const utf8 = (text: string): Buffer => Buffer.from(text, "utf8");
 

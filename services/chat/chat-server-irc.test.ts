@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startChatTestBed } from "./test-support/chat-test-bed.ts";
 import { RecordingIrcClient } from "./test-support/irc-framework-client.ts";
-import { waitUntil } from "./test-support/wait-until.ts";
+import { waitUntil } from "../test-support/wait-until.ts";
 
 describe("chat server, IRC", () => {
   it("lets an irc-framework client register, join #lab and talk with a plain-line user", async () => {

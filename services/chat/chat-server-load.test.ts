@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { startChatTestBed } from "./test-support/chat-test-bed.ts";
 import type { LineSocket } from "./test-support/line-socket.ts";
-import { waitUntil } from "./test-support/wait-until.ts";
+import { waitUntil } from "../test-support/wait-until.ts";
 
 const MESSAGE = /^s\d+: m \d+ \d+$/;
 const CROWD_SCRIPT = fileURLToPath(new URL("test-support/crowd.ts", import.meta.url));

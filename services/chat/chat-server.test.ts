@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { startChatTestBed } from "./test-support/chat-test-bed.ts";
-import { waitUntil } from "./test-support/wait-until.ts";
+import { waitUntil } from "../test-support/wait-until.ts";
 
 describe("chat server, plain lines", () => {
   it("greets with a NOTICE an IRC client can read too, then puts a chosen nick in #lab", async () => {

@@ -2,18 +2,20 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { startUdpEchoServer, type UdpEchoServer } from "./udp-echo-server.ts";
+import { waitUntil } from "../test-support/wait-until.ts";
+import { LOOP_SOURCE_PORTS, startUdpEchoServer, type UdpEchoServer } from "./udp-echo-server.ts";
 
 let server: UdpEchoServer | undefined;
 const logs: { event: string; [key: string]: unknown }[] = [];
 
-async function start(): Promise<UdpEchoServer> {
+async function start(droppedSourcePorts?: ReadonlySet<number>): Promise<UdpEchoServer> {
   logs.length = 0;
   server = await startUdpEchoServer({
     host: "127.0.0.1",
     port: 0,
     log: (event, fields) => logs.push({ event, ...fields }),
     errorLogWindowMs: 60_000,
+    ...(droppedSourcePorts ? { droppedSourcePorts } : {}),
   });
   return server;
 }
@@ -74,5 +76,29 @@ describe("startUdpEchoServer", () => {
     gone.close();
     const reply = await roundTrip(address.port, Buffer.from("still here"));
     expect(reply.toString()).toBe("still here");
+  });
+
+  it("drops by default what comes from the echo, chargen and zero ports, which would loop", () => {
+    expect([...LOOP_SOURCE_PORTS].sort((a, b) => a - b)).toEqual([0, 7, 19]);
+  });
+
+  it("drops datagrams from a looping source port unanswered, logs once per window, and serves others", async () => {
+    // Port 7 needs privileges to bind here: the looping sender gets an ephemeral port, named as looping.
+    const looper = dgram.createSocket("udp4");
+    looper.bind(0, "127.0.0.1");
+    await once(looper, "listening");
+    const looperPort = looper.address().port;
+    const { address } = await start(new Set([looperPort]));
+    const replies: Buffer[] = [];
+    looper.on("message", (message: Buffer) => replies.push(message));
+    for (let i = 0; i < 10; i++) looper.send(Buffer.from("loop"), address.port, "127.0.0.1");
+    await waitUntil(() => server?.stats().dropped === 10, "10 datagrams dropped");
+    // A well-behaved client's round trip after the drops: had any been answered, it would be here by now.
+    expect((await roundTrip(address.port, Buffer.from("fine"))).toString()).toBe("fine");
+    looper.close();
+    expect(replies).toEqual([]);
+    expect(logs.filter((line) => line.event === "dropped")).toEqual([
+      { event: "dropped", peer: `127.0.0.1:${looperPort}`, reason: "loop-source-port" },
+    ]);
   });
 });

@@ -9,6 +9,8 @@ export interface UdpEchoOptions {
   log: JsonLog;
   /** At most one error line per window, with a count of those left out: a flood cannot fill the log. */
   errorLogWindowMs?: number;
+  /** Source ports whose datagrams are dropped unanswered; LOOP_SOURCE_PORTS by default. */
+  droppedSourcePorts?: ReadonlySet<number>;
 }
 
 export interface UdpEchoStats {
@@ -25,7 +27,7 @@ export interface UdpEchoServer extends RunningService {
 // Datagrams from these source ports are dropped, not echoed: two echo (or chargen) services
 // answering each other would loop forever (RFC 862's well-known amplification pair), and port 0
 // cannot be answered at all.
-const LOOP_SOURCE_PORTS: ReadonlySet<number> = new Set([0, 7, 19]);
+export const LOOP_SOURCE_PORTS: ReadonlySet<number> = new Set([0, 7, 19]);
 
 /** RFC 862 echo over UDP: each datagram back to its sender, unchanged, one for one. */
 export async function startUdpEchoServer(options: UdpEchoOptions): Promise<UdpEchoServer> {
@@ -35,9 +37,10 @@ export async function startUdpEchoServer(options: UdpEchoOptions): Promise<UdpEc
   );
   const stats: UdpEchoStats = { echoed: 0, dropped: 0, sendErrors: 0 };
   const logError = rateLimited(options.log, options.errorLogWindowMs ?? 1_000);
+  const droppedSourcePorts = options.droppedSourcePorts ?? LOOP_SOURCE_PORTS;
 
   socket.on("message", (message, peer) => {
-    if (LOOP_SOURCE_PORTS.has(peer.port)) {
+    if (droppedSourcePorts.has(peer.port)) {
       stats.dropped += 1;
       logError("dropped", { peer: formatEndpoint(peer.address, peer.port), reason: "loop-source-port" });
       return;
