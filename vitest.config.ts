@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{protocol,services,clients,cli,lab-tests/harness}/**/*.test.ts"],
+          include: ["{protocol,services,clients,cli,lab-tests/harness,bench/report}/**/*.test.ts"],
           exclude: ["**/*.lab.test.ts", "node_modules/**"],
           testTimeout: 20_000,
         },

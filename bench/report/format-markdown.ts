@@ -21,8 +21,7 @@ export function formatMarkdown(report: BenchReport): string {
   const lines = [
     `## Run of ${report.startedAt}`,
     "",
-    `Machine: Linux ${machine.kernel}, ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB;`,
-    `Node ${machine.hostNode} (host), ${machine.workbenchNode} (containers); Docker ${machine.docker}, compose ${machine.compose}.`,
+    ...formatMachineLines(machine),
     "",
     "| group | measurement | socklab | reference (same run) | ratio | target | result |",
     "| --- | --- | --- | --- | --- | --- | --- |",
@@ -58,4 +57,12 @@ function formatRow(row: BenchRow): string {
 function formatNumber(value: number): string {
   if (value === 0) return "0";
   return Number(value.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 3 });
+}
+
+/** The machine and versions a run's figures depend on, as the page's two lines under its heading. */
+export function formatMachineLines(machine: MachineInfo): string[] {
+  return [
+    `Machine: Linux ${machine.kernel}, ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB;`,
+    `Node ${machine.hostNode} (host), ${machine.workbenchNode} (containers); Docker ${machine.docker}, compose ${machine.compose}.`,
+  ];
 }

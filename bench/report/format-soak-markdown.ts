@@ -1,0 +1,119 @@
+import type { LoadCount, SoakProbeResult } from "../probes/soak-probe.ts";
+import { formatMachineLines } from "./format-markdown.ts";
+import type { MachineInfo } from "./read-machine-info.ts";
+
+/** One reading of every service during the soak. */
+export interface SoakSample {
+  atMs: number;
+  services: Record<string, { rssBytes: number; health: string; restarts: number }>;
+}
+
+export interface SoakReport {
+  startedAt: string;
+  minutes: number;
+  machine: MachineInfo;
+  load: SoakProbeResult;
+  samples: SoakSample[];
+  /** CLOSE_WAIT sockets left on each service once the load has ended. */
+  closeWaits: Record<string, number>;
+}
+
+export interface MemoryJudgement {
+  flat: boolean;
+  baselineBytes: number;
+  endBytes: number;
+  peakBytes: number;
+  summary: string;
+}
+
+// Memory is flat when what a service holds at the end is within this much of what it held once
+// warmed up: heaps grow to a working size first, then a leak shows as a steady climb past it.
+export const FLAT_MEMORY = {
+  warmupFraction: 0.2,
+  maxWarmupMs: 60_000,
+  /** Readings whose median is the baseline (first after warm-up) and the end (last). */
+  medianOf: 3,
+  maxGrowthFraction: 0.1,
+  /** A floor on the allowed growth, for services whose whole heap is a few MiB. */
+  minAllowedGrowthBytes: 8 * 1024 * 1024,
+} as const;
+
+const MIB = 1024 * 1024;
+
+/** Compares a service's RSS at the end of the run with its RSS once warmed up. */
+export function judgeMemory(samples: readonly SoakSample[], service: string): MemoryJudgement {
+  const lastAtMs = samples.at(-1)?.atMs ?? 0;
+  const warmupMs = Math.min(FLAT_MEMORY.maxWarmupMs, lastAtMs * FLAT_MEMORY.warmupFraction);
+  const rss = (sample: SoakSample) => sample.services[service]?.rssBytes ?? Number.NaN;
+  const warm = samples.filter((sample) => sample.atMs >= warmupMs).map(rss);
+  const baselineBytes = median(warm.slice(0, FLAT_MEMORY.medianOf));
+  const endBytes = median(warm.slice(-FLAT_MEMORY.medianOf));
+  const peakBytes = Math.max(...samples.map(rss));
+  const allowed = Math.max(baselineBytes * FLAT_MEMORY.maxGrowthFraction, FLAT_MEMORY.minAllowedGrowthBytes);
+  const flat = warm.length >= 2 * FLAT_MEMORY.medianOf && endBytes - baselineBytes <= allowed;
+  const summary =
+    warm.length < 2 * FLAT_MEMORY.medianOf
+      ? `only ${warm.length} readings after warm-up, too few to judge`
+      : `${mib(baselineBytes)} after warm-up, ${mib(endBytes)} at the end (allowed: +${mib(allowed)}), peak ${mib(peakBytes)}`;
+  return { flat, baselineBytes, endBytes, peakBytes, summary };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const mib = (bytes: number): string => `${(bytes / MIB).toFixed(1)} MiB`;
+
+function loadRow(name: string, load: LoadCount, what: string, durationMs: number): string {
+  const perSecond = (load.ops * 1000) / durationMs;
+  return `| ${name} | ${what} | ${load.ops.toLocaleString("en-US")} (${perSecond.toFixed(1)}/s) | ${mib(load.bytes)} | ${load.errors} |`;
+}
+
+/** The soak's section of docs/benchmarks.md: the load, its errors, and each service's memory. */
+export function formatSoakMarkdown(report: SoakReport): string {
+  const { load } = report;
+  const errors = load.tcp.errors + load.udp.errors + load.files.errors + load.chat.errors;
+  const services = Object.keys(report.samples[0]?.services ?? {});
+  const lines = [
+    `## Soak of ${report.startedAt}: ${report.minutes} min`,
+    "",
+    ...formatMachineLines(report.machine),
+    "",
+    "| service | load | operations | bytes moved | errors |",
+    "| --- | --- | --- | --- | --- |",
+    loadRow("tcp-echo", load.tcp, "4 clients, echoes of 0 to 256 KiB, compared", load.durationMs),
+    loadRow("udp-echo", load.udp, "2 clients, datagrams of 0 to 1,472 bytes, compared", load.durationMs),
+    loadRow(
+      "file-transfer",
+      load.files,
+      "2 clients, put + get of 0 to 4 MiB, SHA-256 compared",
+      load.durationMs,
+    ),
+    loadRow("chat", load.chat, "20 members, a line a second each, order and gaps checked at every member", load.durationMs),
+    "",
+    `Chat: ${load.chat.delivered.toLocaleString("en-US")} of ${load.chat.expected.toLocaleString("en-US")} deliveries, ${load.chat.churned} visitors joined and quit. Errors in all: ${errors}.`,
+    ...(load.firstErrors.length > 0
+      ? ["", "First errors:", "", ...load.firstErrors.map((error) => `- ${error}`)]
+      : []),
+    "",
+    `| service | RSS after warm-up | RSS at the end | peak | flat | healthy in every reading | restarts | CLOSE_WAIT left |`,
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...services.map((service) => memoryRow(report, service)),
+    "",
+    `${report.samples.length} readings, one every ${Math.round((report.samples[1]?.atMs ?? 0) / 1000)} s; flat means at most +${FLAT_MEMORY.maxGrowthFraction * 100} % (or +${mib(FLAT_MEMORY.minAllowedGrowthBytes)}) from the median of the first ${FLAT_MEMORY.medianOf} readings after warm-up to the median of the last ${FLAT_MEMORY.medianOf}.`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+function memoryRow(report: SoakReport, service: string): string {
+  const memory = judgeMemory(report.samples, service);
+  const healthy = report.samples.every((sample) => sample.services[service]?.health === "healthy");
+  const restarts = report.samples.at(-1)?.services[service]?.restarts ?? 0;
+  return `| ${service} | ${mib(memory.baselineBytes)} | ${mib(memory.endBytes)} | ${mib(memory.peakBytes)} | ${memory.flat ? "yes" : "no"} | ${healthy ? "yes" : "no"} | ${restarts} | ${report.closeWaits[service] ?? "?"} |`;
+}
