@@ -94,7 +94,12 @@ export function formatSoakMarkdown(report: SoakReport): string {
       "2 clients, put + get of 0 to 4 MiB, SHA-256 compared",
       load.durationMs,
     ),
-    loadRow("chat", load.chat, "20 members, a line a second each, order and gaps checked at every member", load.durationMs),
+    loadRow(
+      "chat",
+      load.chat,
+      "20 members, a line a second each, order and gaps checked at every member",
+      load.durationMs,
+    ),
     "",
     `Chat: ${load.chat.delivered.toLocaleString("en-US")} of ${load.chat.expected.toLocaleString("en-US")} deliveries, ${load.chat.churned} visitors joined and quit. Errors in all: ${errors}.`,
     ...(load.firstErrors.length > 0
