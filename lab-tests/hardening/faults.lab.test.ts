@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FaultLoadReport, FaultService } from "./fault-load.ts";
 import { dockerClient } from "../harness/docker-client.ts";
 import { waitForNoSocket } from "../harness/socket-table/wait-for-socket.ts";
 import { startLab, type Lab } from "../harness/start-lab.ts";
@@ -17,34 +20,10 @@ afterAll(async () => {
   await lab.down();
 });
 
-interface LoadReport {
-  ok: number;
-  okAfterFault: number;
-  errors: Record<string, number>;
-}
-
-// Runs in the workbench: one request after another for `seconds`, each with its own connection,
-// counting successes and errors by code; the fault happens while it runs (marked by a file).
-const LOAD_SCRIPT = `
-import { existsSync, writeFileSync } from "node:fs";
-import { tcpEcho } from "/app/clients/echo/tcp-echo-client.ts";
-import { connectFileTransfer } from "/app/clients/file-transfer/file-transfer-client.ts";
-import { ChatClient } from "/app/clients/chat/chat-client.ts";
-const [service, seconds] = process.argv.slice(1);
-const REQUESTS = {
-  "tcp-echo": async () => { const r = await tcpEcho({ host: "tcp-echo", port: 7, data: Buffer.from("load"), timeoutMs: 2000 }); if (r.toString() !== "load") throw Object.assign(new Error("bad echo"), { code: "BAD_ECHO" }); },
-  "file-transfer": async () => { await using c = await connectFileTransfer({ host: "file-transfer", port: 9000, connectTimeoutMs: 2000, idleTimeoutMs: 2000 }); await c.list(); },
-  chat: async () => { const c = await ChatClient.connect({ host: "chat", port: 6667, nick: "load" + Math.floor(Math.random() * 1e6), connectTimeoutMs: 2000, requestTimeoutMs: 2000 }); await c.quit(); },
-};
-const report = { ok: 0, okAfterFault: 0, errors: {} };
-const end = Date.now() + Number(seconds) * 1000;
-while (Date.now() < end) {
-  const afterFault = existsSync("/tmp/fault-over");
-  try { await REQUESTS[service](); report.ok++; if (afterFault) report.okAfterFault++; writeFileSync("/tmp/load-ok", ""); }
-  catch (error) { const code = error.code ?? error.message; report.errors[code] = (report.errors[code] ?? 0) + 1; writeFileSync("/tmp/load-error", ""); await new Promise((r) => setTimeout(r, 50)); }
-}
-console.log(JSON.stringify(report));
-`;
+// The load runs in the workbench from its source text (fault-load.ts), as the bench's probes do.
+const LOAD_SOURCE = readFileSync(path.join(import.meta.dirname, "fault-load.ts"), "utf8");
+const LOAD_WORKERS = 4;
+const CHAT_MEMBERS = 5;
 
 // What a client may see while a service is killed, cut off or frozen: each a clear error code.
 const CLEAR_ERRORS = new Set([
@@ -76,16 +55,21 @@ async function loadSaw(what: "ok" | "error"): Promise<void> {
   );
 }
 
-async function underLoad(service: string, seconds: number, fault: () => Promise<void>): Promise<LoadReport> {
+async function underLoad(
+  service: FaultService,
+  seconds: number,
+  fault: () => Promise<void>,
+): Promise<FaultLoadReport> {
   await lab.sh("workbench", "rm -f /tmp/fault-over /tmp/load-ok /tmp/load-error");
-  const args = ["node", "--input-type=module", "-e", LOAD_SCRIPT, service, String(seconds)];
+  const options = { service, seconds, workers: LOAD_WORKERS, members: CHAT_MEMBERS };
+  const args = ["node", "--input-type=module-typescript", "-e", LOAD_SOURCE, JSON.stringify(options)];
   const load = lab.exec("workbench", args);
   await loadSaw("ok");
   await fault();
   await lab.sh("workbench", "touch /tmp/fault-over");
   const run = await load;
   if (run.exitCode !== 0) throw new Error(`the load script failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as LoadReport;
+  return JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "") as FaultLoadReport;
 }
 
 async function waitHealthy(service: string): Promise<void> {
@@ -120,15 +104,27 @@ async function killAndRestart(service: string): Promise<void> {
   await waitHealthy(service);
 }
 
-function expectClearErrors(report: LoadReport): void {
-  for (const code of Object.keys(report.errors)) expect(CLEAR_ERRORS, `error code ${code}`).toContain(code);
+// Clients saw the fault, each error was a clear one, they were served again after it, and what
+// the service promises held through it: every stored file whole, every chat member back.
+function expectClearErrors(service: FaultService, report: FaultLoadReport): void {
+  const codes = Object.keys(report.errors);
+  expect(codes.length, "the load saw no error: the fault did not reach the clients").toBeGreaterThan(0);
+  for (const code of codes) expect(CLEAR_ERRORS, `error code ${code}`).toContain(code);
   expect(report.okAfterFault).toBeGreaterThan(0);
+  if (service === "file-transfer") {
+    expect(report.filesCorrupt).toEqual([]);
+    expect(report.filesChecked).toBeGreaterThan(0);
+  }
+  if (service === "chat") {
+    expect(report.membersBack).toBe(CHAT_MEMBERS);
+    expect(report.messageReachedAll).toBe(true);
+  }
 }
 
-describe.each(["tcp-echo", "file-transfer", "chat"])("%s under faults", (service) => {
+describe.each(["tcp-echo", "udp-echo", "file-transfer", "chat"] as const)("%s under faults", (service) => {
   it("is killed with SIGKILL under load and restarted: clients see clear errors, then are served again", async () => {
     const report = await underLoad(service, 10, () => killAndRestart(service));
-    expectClearErrors(report);
+    expectClearErrors(service, report);
     await waitForNoSocket(lab.container(service), { state: "CLOSE_WAIT" }, { timeoutMs: 10_000 });
   });
 
@@ -141,7 +137,7 @@ describe.each(["tcp-echo", "file-transfer", "chat"])("%s under faults", (service
       // Compose gave it its service name as an alias; give it back so the lab can find it.
       await network.connect({ Container: id, EndpointConfig: { Aliases: [service] } });
     });
-    expectClearErrors(report);
+    expectClearErrors(service, report);
     await waitForNoSocket(lab.container(service), { state: "CLOSE_WAIT" }, { timeoutMs: 10_000 });
   });
 
@@ -156,21 +152,29 @@ describe.each(["tcp-echo", "file-transfer", "chat"])("%s under faults", (service
         await container.unpause();
       }
     });
-    expectClearErrors(report);
+    expectClearErrors(service, report);
     await waitHealthy(service);
+    await waitForNoSocket(lab.container(service), { state: "CLOSE_WAIT" }, { timeoutMs: 10_000 });
   });
 });
 
 describe("file-transfer's files through a SIGKILL", () => {
   it("keeps every stored file whole", async () => {
-    await lab.sh(
-      "workbench",
-      "for i in 1 2 3; do head -c 1000000 /dev/urandom >/tmp/keep$i && socklab put /tmp/keep$i keep$i.bin >/dev/null; done",
-    );
+    const names = [1, 2, 3].map((i) => `keep${i}`);
+    for (const name of names) {
+      await lab.sh(
+        "workbench",
+        `head -c 1000000 /dev/urandom >/tmp/${name} && socklab put /tmp/${name} ${name}.bin`,
+      );
+    }
     await killAndRestart("file-transfer");
-    await lab.sh(
-      "workbench",
-      "for i in 1 2 3; do socklab get keep$i.bin /tmp/back$i >/dev/null && cmp /tmp/keep$i /tmp/back$i; done",
-    );
+    for (const name of names) {
+      const run = await lab.exec("workbench", [
+        "sh",
+        "-c",
+        `socklab get ${name}.bin /tmp/back-${name} && cmp /tmp/${name} /tmp/back-${name}`,
+      ]);
+      expect(run, `${name} after the restart`).toMatchObject({ exitCode: 0 });
+    }
   });
 });
