@@ -1,4 +1,5 @@
-// Renders the TCP sequence diagrams of docs/tcp-states.md as SVG:
+// Renders the diagrams of docs/tcp-states.md as SVG: the handshake and the close as sequence
+// diagrams, and the whole state machine:
 //   node docs/diagrams/render-diagrams.ts
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -123,4 +124,305 @@ function render(diagram: Diagram): string {
 `;
 }
 
+/** Which end takes a transition: the one that connects or closes first, the other, or both at once. */
+type Role = "active" | "passive" | "both";
+
+interface StateBox {
+  label: string;
+  x: number;
+  y: number;
+}
+
+interface Transition {
+  role: Role;
+  /** The arrow's points, from the edge of one box to the edge of the next. */
+  points: [number, number][];
+  /** `event / what is sent`, one string per line. */
+  label: string[];
+  labelAt: [number, number];
+  anchor: "start" | "middle" | "end";
+}
+
+const MACHINE_FILE = "state-machine.svg";
+const MACHINE_WIDTH_PX = 900;
+const MACHINE_HEIGHT_PX = 930;
+const BOX_WIDTH_PX = 130;
+const BOX_HEIGHT_PX = 36;
+const LABEL_LINE_PX = 14;
+
+// RFC 9293's state machine (section 3.3.2) under the names netstat prints, laid out as the RFC
+// draws it: opening at the top, the side that closes first on the left, the other on the right.
+const STATE_BOXES: readonly StateBox[] = [
+  { label: "CLOSED", x: 450, y: 70 },
+  { label: "LISTEN", x: 450, y: 170 },
+  { label: "SYN_RECV", x: 220, y: 280 },
+  { label: "SYN_SENT", x: 680, y: 280 },
+  { label: "ESTABLISHED", x: 450, y: 400 },
+  { label: "FIN_WAIT1", x: 170, y: 530 },
+  { label: "CLOSING", x: 450, y: 530 },
+  { label: "CLOSE_WAIT", x: 730, y: 530 },
+  { label: "FIN_WAIT2", x: 170, y: 660 },
+  { label: "TIME_WAIT", x: 450, y: 660 },
+  { label: "LAST_ACK", x: 730, y: 660 },
+  { label: "CLOSED", x: 590, y: 790 },
+];
+
+const TRANSITIONS: readonly Transition[] = [
+  {
+    role: "passive",
+    points: [
+      [450, 88],
+      [450, 152],
+    ],
+    label: ["listen()"],
+    labelAt: [458, 124],
+    anchor: "start",
+  },
+  {
+    role: "active",
+    points: [
+      [500, 88],
+      [650, 262],
+    ],
+    label: ["connect() / SYN"],
+    labelAt: [590, 165],
+    anchor: "start",
+  },
+  {
+    role: "active",
+    points: [
+      [745, 280],
+      [800, 280],
+      [800, 66],
+      [515, 66],
+    ],
+    label: ["no answer: tcp_syn_retries (ETIMEDOUT)", "or RST (ECONNREFUSED)"],
+    labelAt: [792, 100],
+    anchor: "end",
+  },
+  {
+    role: "passive",
+    points: [
+      [395, 188],
+      [260, 262],
+    ],
+    label: ["rcv SYN / SYN+ACK"],
+    labelAt: [318, 212],
+    anchor: "end",
+  },
+  {
+    role: "both",
+    points: [
+      [615, 280],
+      [285, 280],
+    ],
+    label: ["rcv SYN / SYN+ACK (simultaneous open)"],
+    labelAt: [450, 272],
+    anchor: "middle",
+  },
+  {
+    role: "passive",
+    points: [
+      [260, 298],
+      [400, 382],
+    ],
+    label: ["rcv ACK"],
+    labelAt: [322, 352],
+    anchor: "end",
+  },
+  {
+    role: "active",
+    points: [
+      [640, 298],
+      [500, 382],
+    ],
+    label: ["rcv SYN+ACK / ACK"],
+    labelAt: [580, 352],
+    anchor: "start",
+  },
+  {
+    role: "active",
+    points: [
+      [395, 418],
+      [210, 512],
+    ],
+    label: ["close() or", "shutdown() / FIN"],
+    labelAt: [292, 450],
+    anchor: "end",
+  },
+  {
+    role: "passive",
+    points: [
+      [505, 418],
+      [690, 512],
+    ],
+    label: ["rcv FIN / ACK"],
+    labelAt: [610, 455],
+    anchor: "start",
+  },
+  {
+    role: "both",
+    points: [
+      [235, 530],
+      [385, 530],
+    ],
+    label: ["rcv FIN / ACK"],
+    labelAt: [310, 522],
+    anchor: "middle",
+  },
+  {
+    role: "active",
+    points: [
+      [170, 548],
+      [170, 642],
+    ],
+    label: ["rcv ACK", "of FIN"],
+    labelAt: [162, 590],
+    anchor: "end",
+  },
+  {
+    role: "active",
+    points: [
+      [215, 548],
+      [395, 642],
+    ],
+    label: ["rcv FIN+ACK / ACK"],
+    labelAt: [312, 580],
+    anchor: "start",
+  },
+  {
+    role: "both",
+    points: [
+      [450, 548],
+      [450, 642],
+    ],
+    label: ["rcv ACK of FIN"],
+    labelAt: [458, 600],
+    anchor: "start",
+  },
+  {
+    role: "active",
+    points: [
+      [235, 660],
+      [385, 660],
+    ],
+    label: ["rcv FIN / ACK"],
+    labelAt: [310, 652],
+    anchor: "middle",
+  },
+  {
+    role: "passive",
+    points: [
+      [730, 548],
+      [730, 642],
+    ],
+    label: ["close() / FIN"],
+    labelAt: [738, 600],
+    anchor: "start",
+  },
+  {
+    role: "both",
+    points: [
+      [470, 678],
+      [560, 772],
+    ],
+    label: ["2 MSL: 60 s on Linux"],
+    labelAt: [500, 740],
+    anchor: "end",
+  },
+  {
+    role: "passive",
+    points: [
+      [710, 678],
+      [620, 772],
+    ],
+    label: ["rcv ACK of FIN"],
+    labelAt: [682, 740],
+    anchor: "start",
+  },
+  {
+    role: "active",
+    points: [
+      [170, 678],
+      [170, 790],
+      [525, 790],
+    ],
+    label: ["orphan only: tcp_fin_timeout"],
+    labelAt: [345, 782],
+    anchor: "middle",
+  },
+];
+
+const ROLE_LEGEND: Readonly<Record<Role, string>> = {
+  active: "the end that connects (client), or that closes first",
+  passive: "the end that listens (server), or that closes second",
+  both: "either end, or both at once",
+};
+
+function renderTransition(transition: Transition): string {
+  const points = transition.points.map(([x, y]) => `${x},${y}`).join(" ");
+  const [x, y] = transition.labelAt;
+  const lines = transition.label.map((line, index) =>
+    text(x, y + index * LABEL_LINE_PX, line, `text-anchor="${transition.anchor}" class="event"`),
+  );
+  return [
+    `<polyline points="${points}" class="edge ${transition.role}" marker-end="url(#head-${transition.role})"/>`,
+    ...lines,
+  ].join("\n  ");
+}
+
+function renderStateBox(box: StateBox): string {
+  const left = box.x - BOX_WIDTH_PX / 2;
+  const top = box.y - BOX_HEIGHT_PX / 2;
+  return [
+    `<rect x="${left}" y="${top}" width="${BOX_WIDTH_PX}" height="${BOX_HEIGHT_PX}" rx="8" class="box"/>`,
+    text(box.x, box.y + 5, box.label, 'text-anchor="middle" class="state"'),
+  ].join("\n  ");
+}
+
+function renderLegend(): string {
+  const top = MACHINE_HEIGHT_PX - 100;
+  const rows = (Object.keys(ROLE_LEGEND) as Role[]).map((role, index) => {
+    const y = top + index * 22;
+    return [
+      `<line x1="40" y1="${y}" x2="100" y2="${y}" class="edge ${role}" marker-end="url(#head-${role})"/>`,
+      text(112, y + 4, ROLE_LEGEND[role], 'class="event"'),
+    ].join("\n  ");
+  });
+  const notes = [
+    "rcv X / Y: on receiving X, send Y. A RST received (or a close with SO_LINGER 0) ends any state in CLOSED.",
+    "CLOSED is no socket at all: /proc and ss list no row for it.",
+  ].map((note, index) => text(40, top + 74 + index * 18, note, 'class="event"'));
+  return [...rows, ...notes].join("\n  ");
+}
+
+function renderStateMachine(): string {
+  const marker = (role: Role) =>
+    `<marker id="head-${role}" markerWidth="10" markerHeight="8" refX="9" refY="4" orient="auto"><path d="M0,0 L10,4 L0,8 z" class="head ${role}"/></marker>`;
+  const roles = Object.keys(ROLE_LEGEND) as Role[];
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${MACHINE_WIDTH_PX}" height="${MACHINE_HEIGHT_PX}" viewBox="0 0 ${MACHINE_WIDTH_PX} ${MACHINE_HEIGHT_PX}" font-family="sans-serif" font-size="14">
+  <style>
+    .box { fill: #eef3fa; stroke: #0b5394; stroke-width: 1.5; }
+    .state { fill: #0b5394; font-weight: bold; }
+    .event { fill: #222; font-size: 12px; }
+    .edge { fill: none; stroke-width: 1.6; }
+    .active { stroke: #0b5394; fill: none; }
+    .passive { stroke: #38761d; stroke-dasharray: 7 4; fill: none; }
+    .both { stroke: #777; stroke-dasharray: 2 3; fill: none; }
+    .head { stroke: none; }
+    .head.active { fill: #0b5394; }
+    .head.passive { fill: #38761d; }
+    .head.both { fill: #777; }
+  </style>
+  <defs>${roles.map(marker).join("")}</defs>
+  <rect width="100%" height="100%" fill="#fff"/>
+  ${text(MACHINE_WIDTH_PX / 2, 28, "The TCP state machine (RFC 9293, as Linux names the states)", 'text-anchor="middle" font-size="16" font-weight="bold"')}
+  ${TRANSITIONS.map(renderTransition).join("\n  ")}
+  ${STATE_BOXES.map(renderStateBox).join("\n  ")}
+  ${renderLegend()}
+</svg>
+`;
+}
+
 for (const diagram of DIAGRAMS) writeFileSync(path.join(import.meta.dirname, diagram.file), render(diagram));
+writeFileSync(path.join(import.meta.dirname, MACHINE_FILE), renderStateMachine());

@@ -16,6 +16,9 @@ import { startLab, type Lab } from "../harness/start-lab.ts";
 const STATES_OVERRIDE = "lab-tests/states/compose.states.yml";
 const ECHO_PORT = 7;
 const WAIT_MS = 8_000;
+// /proc prints timers in USER_HZ ticks of 10 ms, rounded down, of a kernel timer that counts in
+// jiffies (at worst 10 ms too): two ticks of slack when a timer is compared with a measured time.
+const TIMER_SLACK_MS = 20;
 
 let lab: Lab;
 let client: LabContainer;
@@ -295,21 +298,34 @@ describe("endings without the four-way close", () => {
     expect(atClient).not.toHaveSocket({ remotePort: 7999 });
   });
 
-  it("drops an orphaned FIN_WAIT2 after tcp_fin_timeout, leaving the server in CLOSE_WAIT", async () => {
+  it("times an orphaned FIN_WAIT2 by tcp_fin_timeout and drops it then, leaving the server in CLOSE_WAIT", async () => {
+    // compose.states.yml sets tcp_fin_timeout to 3 s in the workbench.
+    const finTimeoutMs =
+      Number((await lab.sh("workbench", "cat /proc/sys/net/ipv4/tcp_fin_timeout")).trim()) * 1000;
+    // Only a tcp_fin_timeout under TIME_WAIT's fixed 60 s tells the two timers apart below.
+    expect(finTimeoutMs).toBeLessThan(60_000);
     const port = 7107;
     await using service = await listenInService(port, { allowHalfOpen: true });
     await using puppet = await connectFromWorkbench(port);
     const ends = connection(await connected(puppet), port);
     await service.next("connection");
     // destroy() closes the descriptor: the kernel alone finishes the close (an orphan).
+    const destroyedAt = performance.now();
     puppet.send({ op: "destroy" });
     const orphan = await waitForSocket(
       client,
       { ...ends.atClient, state: "FIN_WAIT2" },
       { timeoutMs: WAIT_MS, peer: server },
     );
+    const orphanAgeMs = performance.now() - destroyedAt;
     expect(orphan.inode).toBe(0);
-    // compose.states.yml sets tcp_fin_timeout to 3 s in the workbench.
+    // Linux keeps an orphaned FIN_WAIT2 as a TIME_WAIT minisocket (tr 03) whose substate is
+    // FIN_WAIT2, timed by tcp_fin_timeout from the moment the FIN was acknowledged.
+    expect(orphan.timer.kind).toBe("time_wait");
+    expect(orphan.timer.remainingMs).toBeGreaterThan(0);
+    expect(orphan.timer.remainingMs).toBeLessThanOrEqual(finTimeoutMs);
+    // The timer started after destroy(), so no more than the orphan's age has run off it.
+    expect(orphan.timer.remainingMs).toBeGreaterThanOrEqual(finTimeoutMs - orphanAgeMs - TIMER_SLACK_MS);
     await waitForNoSocket(client, ends.atClient, { timeoutMs: WAIT_MS, peer: server });
     const [, atServer] = await readEnds(client, server);
     expect(atServer).toHaveSocketInState({ ...ends.atServer, owned: true }, "CLOSE_WAIT");

@@ -107,6 +107,26 @@ describe("parseSs on the captured output", () => {
     });
     expect(onlyEntry(withProcesses, { state: "SYN_RECV" }).owner).toBeUndefined();
   });
+
+  it("reads the uid and inode of -e, and a uid of 0 where ss leaves it out", () => {
+    // Lines of `ss -tanepH` in a lab container (iproute2 6.1): `uid:` is printed only when it is not 0.
+    const text = [
+      'ESTAB  0      0      192.168.32.6:52206 192.168.32.2:7 users:(("nc",pid=24,fd=3)) ino:421819 sk:1002 cgroup:unreachable:80a <->',
+      "LISTEN    0      511                        *:7                         *:*     uid:10001 ino:416772 sk:13 cgroup:unreachable:726 v6only:0 <->",
+      "TIME-WAIT 0      0                  127.0.0.1:36312             127.0.0.1:7     timer:(timewait,55sec,0) ino:0 sk:12",
+    ].join("\n");
+    const [established, listening, timeWait] = parseSs(text, "tcp");
+    expect(established).toMatchObject({ uid: 0, inode: 421819, owner: { pid: 24, program: "nc" } });
+    expect(listening).toMatchObject({ uid: 10001, inode: 416772 });
+    expect(listening?.owner).toBeUndefined();
+    expect(timeWait).toMatchObject({ state: "TIME_WAIT", uid: 0, inode: 0 });
+  });
+
+  it("leaves uid and inode out without -e", () => {
+    const [entry] = parseSs("ESTAB 0 0 10.0.0.2:41234 10.0.0.3:7", "tcp");
+    expect(entry).not.toHaveProperty("uid");
+    expect(entry).not.toHaveProperty("inode");
+  });
 });
 
 describe("parseSs on odd input", () => {

@@ -15,6 +15,9 @@ import type {
 export interface SsEntry extends SocketSummary {
   /** The device the socket is bound to (SO_BINDTODEVICE or a scoped address), as `%eth0` shows it. */
   boundInterface?: string;
+  /** With -e: the owner's uid (ss leaves `uid:` out when it is 0) and the socket inode (`ino:`). */
+  uid?: number;
+  inode?: number;
 }
 
 /** ss names (iproute2 misc/ss.c sstate_name[]) to netstat names; ss says UNCONN for TCP_CLOSE. */
@@ -47,6 +50,9 @@ const DECIMAL = /^\d+$/;
 const BRACKETED_HOST = /^\[([^\]]+)\](?:%(.+))?$/;
 const PLAIN_HOST = /^([^%[\]]+)(?:%(.+))?$/;
 const FIRST_USER = /^users:\(\("(.*?)",pid=(\d+),/;
+// Fields of -e, after the process column: ` uid:10001 ino:416772 sk:13 ...`.
+const DETAIL_UID = /(?:^|\s)uid:(\d+)(?=\s|$)/;
+const DETAIL_INODE = /(?:^|\s)ino:(\d+)(?=\s|$)/;
 
 class LineError extends Error {}
 
@@ -88,6 +94,13 @@ function parseOwner(processColumn: string): SocketOwner | undefined {
     : undefined;
 }
 
+/** uid and inode from the -e details; none without -e. ss prints `uid:` only when it is not 0. */
+function parseDetails(rest: string): { uid: number; inode: number } | undefined {
+  const inode = DETAIL_INODE.exec(rest)?.[1];
+  if (inode === undefined) return undefined;
+  return { uid: Number(DETAIL_UID.exec(rest)?.[1] ?? 0), inode: Number(inode) };
+}
+
 function parseQueue(text: string | undefined, what: string): number {
   if (text === undefined || !DECIMAL.test(text)) throw new LineError(`${what} is not a number`);
   return Number(text);
@@ -126,8 +139,11 @@ function parseLine(line: string, protocol: SocketProtocol | undefined): SsEntry 
     receiveQueueBytes: parseQueue(recvQ, "Recv-Q"),
   };
   if (local.boundInterface !== undefined) entry.boundInterface = local.boundInterface;
-  const owner = parseOwner(processColumn.join(" "));
+  const rest = processColumn.join(" ");
+  const owner = parseOwner(rest);
   if (owner) entry.owner = owner;
+  const details = parseDetails(rest);
+  if (details) Object.assign(entry, details);
   return entry;
 }
 
@@ -137,8 +153,9 @@ function isHeader(line: string): boolean {
 
 /**
  * Parses `ss -tanH` or `ss -uanH` output (pass the protocol), or `ss -tuanH` (Netid column). The
- * Process column of -p fills `owner` with its first process. Queues mean what ss says: for LISTEN,
- * Recv-Q is the accept queue and Send-Q the backlog limit, unlike /proc's tx_queue of 0.
+ * Process column of -p fills `owner` with its first process; the details of -e fill `uid` and
+ * `inode`. Queues mean what ss says: for LISTEN, Recv-Q is the accept queue and Send-Q the backlog
+ * limit, unlike /proc's tx_queue of 0.
  * Throws a SocklabError with code ERR_SS_FORMAT that quotes the first malformed line.
  */
 export function parseSs(text: string, protocol?: SocketProtocol): SsEntry[] {

@@ -12,6 +12,8 @@ export interface SocketMatch {
   owned?: boolean;
   /** Exactly this many bytes received by the kernel and not yet read by the application (Recv-Q). */
   receiveQueueBytes?: number;
+  /** Exactly this many bytes sent and not yet acknowledged, a queued FIN counting 1 (Send-Q). */
+  sendQueueBytes?: number;
 }
 
 export function matchesSocket(entry: SocketEntry, match: SocketMatch): boolean {
@@ -24,7 +26,8 @@ export function matchesSocket(entry: SocketEntry, match: SocketMatch): boolean {
     (match.remoteAddress === undefined || entry.remoteAddress === match.remoteAddress) &&
     (match.remotePort === undefined || entry.remotePort === match.remotePort) &&
     (match.owned === undefined || (entry.inode !== 0) === match.owned) &&
-    (match.receiveQueueBytes === undefined || entry.receiveQueueBytes === match.receiveQueueBytes)
+    (match.receiveQueueBytes === undefined || entry.receiveQueueBytes === match.receiveQueueBytes) &&
+    (match.sendQueueBytes === undefined || entry.sendQueueBytes === match.sendQueueBytes)
   );
 }
 
@@ -35,5 +38,6 @@ export function describeMatch(match: SocketMatch): string {
     match.state === undefined ? "" : ` in ${([] as SocketState[]).concat(match.state).join(" or ")}`;
   const owned = match.owned === undefined ? "" : match.owned ? ", held by a process" : ", held by no process";
   const queued = match.receiveQueueBytes === undefined ? "" : `, ${match.receiveQueueBytes} bytes unread`;
-  return `${match.protocol ?? "tcp/udp"} ${endpoint(match.localAddress, match.localPort)} -> ${endpoint(match.remoteAddress, match.remotePort)}${states}${owned}${queued}`;
+  const unacked = match.sendQueueBytes === undefined ? "" : `, ${match.sendQueueBytes} bytes unacknowledged`;
+  return `${match.protocol ?? "tcp/udp"} ${endpoint(match.localAddress, match.localPort)} -> ${endpoint(match.remoteAddress, match.remotePort)}${states}${owned}${queued}${unacked}`;
 }

@@ -18,6 +18,16 @@ describe("the socket matchers", () => {
     expect(server).toHaveSocketInState({ protocol: "tcp", localPort: 7, remotePort: 0 }, "LISTEN");
   });
 
+  it("match on the send and receive queues when asked", () => {
+    const { client } = ends();
+    // The fixture's client holds 621192 bytes unacknowledged toward a peer that does not read.
+    expect(client).toHaveSocket({ localPort: 41008, sendQueueBytes: 621192, receiveQueueBytes: 0 });
+    expect(client).not.toHaveSocket({ localPort: 41008, sendQueueBytes: 0 });
+    expect(() => expect(client).toHaveSocket({ localPort: 41008, sendQueueBytes: 1 })).toThrow(
+      /\*:41008 -> \*:\*, 1 bytes unacknowledged/,
+    );
+  });
+
   it("say what was expected and show both tables when a socket is missing", () => {
     const { server } = ends();
     expect(() => expect(server).toHaveSocket({ localPort: 4242, state: "TIME_WAIT" })).toThrow(
