@@ -12,7 +12,7 @@ import { insideWorkbench, runInWorkbench } from "../lab/run-in-workbench.ts";
 import { createTransferProgress } from "../output/transfer-progress.ts";
 import { positiveInt } from "../parse-int-option.ts";
 
-interface ServiceOptions {
+export interface ServiceOptions {
   host: string;
   port: number;
   json?: boolean;
@@ -30,6 +30,20 @@ const NETWORK_CODES = new Set([
   "TRUNCATED_BODY",
 ]);
 const MISMATCH_CODES = new Set(["HASH_MISMATCH", "SIZE_MISMATCH"]);
+// The local file or folder is the problem (a bad path, no permission, a full disk here), not the service.
+const LOCAL_FILE_CODES = new Set([
+  "ENOENT",
+  "EISDIR",
+  "ENOTDIR",
+  "EACCES",
+  "EPERM",
+  "EROFS",
+  "ELOOP",
+  "ENAMETOOLONG",
+  "ENOSPC",
+  "ERR_SOURCE_FAILED",
+  "ERR_SOURCE_TOO_SHORT",
+]);
 
 const EXIT_CODES_HELP = `Exit codes: 0 ok, 1 hash or size mismatch, 2 bad arguments or local file, 3 network,
   5 lab not running, 6 the service refused (its code is printed, e.g. NOT_FOUND, NAME_DOT_DOT), 130 interrupted.`;
@@ -53,7 +67,11 @@ export function registerFileCommands(program: Command): void {
     .action(async (file: string, name: string | undefined, options: ServiceOptions) => {
       process.exitCode = insideWorkbench()
         ? await withClient(options, (client) => put(client, file, name ?? path.basename(file), options))
-        : await viaHostDir(["put", ...hostFileArgs(file), ...(name ? [name] : [path.basename(file)])], file);
+        : await viaHostDir(
+            ["put", ...hostFileArgs(file), ...(name ? [name] : [path.basename(file)])],
+            file,
+            options,
+          );
     });
 
   withService(program.command("get"))
@@ -68,7 +86,7 @@ export function registerFileCommands(program: Command): void {
       const target = file ?? name;
       process.exitCode = insideWorkbench()
         ? await withClient(options, (client) => get(client, name, target, options))
-        : await viaHostDir(["get", name, ...hostFileArgs(target)], target);
+        : await viaHostDir(["get", name, ...hostFileArgs(target)], target, options);
     });
 
   withService(program.command("ls"))
@@ -99,11 +117,16 @@ function hostFileArgs(file: string): string[] {
   return [`${HOST_DIR_IN_CONTAINER}/${path.basename(file)}`];
 }
 
-function viaHostDir(args: string[], file: string): Promise<number> {
-  const passThrough = process.argv
-    .slice(2)
-    .filter((arg) => arg === "--json" || arg.startsWith("--host") || arg.startsWith("--port"));
-  return runInLabContainer([...args, ...passThrough], path.dirname(path.resolve(file)));
+function viaHostDir(args: string[], file: string, options: ServiceOptions): Promise<number> {
+  return runInLabContainer([...args, ...serviceOptionArgs(options)], path.dirname(path.resolve(file)));
+}
+
+/**
+ * The service options as arguments for the socklab run in the lab, rebuilt from their parsed values:
+ * `--port 9001`, `--port=9001` and the defaults all come out the same.
+ */
+export function serviceOptionArgs(options: ServiceOptions): string[] {
+  return ["--host", options.host, "--port", String(options.port), ...(options.json ? ["--json"] : [])];
 }
 
 async function put(
@@ -113,11 +136,10 @@ async function put(
   options: ServiceOptions,
 ): Promise<void> {
   const progress = options.json ? undefined : createTransferProgress(`put ${name}`);
-  const result = await client.put(name, file, {
-    ...signalOption(),
-    onProgress: (d, t) => progress?.update(d, t),
-  });
-  progress?.stop();
+  // Stopped whatever happens: a bar left running keeps the process alive and the cursor hidden.
+  const result = await client
+    .put(name, file, { ...signalOption(), onProgress: (d, t) => progress?.update(d, t) })
+    .finally(() => progress?.stop());
   const resumed = result.resumedFromBytes > 0 ? `, resumed from byte ${result.resumedFromBytes}` : "";
   print(options, result, `stored ${result.name} (${result.size} bytes, sha256 ${result.sha256}${resumed})\n`);
 }
@@ -129,11 +151,9 @@ async function get(
   options: ServiceOptions,
 ): Promise<void> {
   const progress = options.json ? undefined : createTransferProgress(`get ${name}`);
-  const result = await client.get(name, file, {
-    ...signalOption(),
-    onProgress: (d, t) => progress?.update(d, t),
-  });
-  progress?.stop();
+  const result = await client
+    .get(name, file, { ...signalOption(), onProgress: (d, t) => progress?.update(d, t) })
+    .finally(() => progress?.stop());
   print(options, result, `got ${name} (${result.size} bytes, sha256 ${result.sha256} checked)\n`);
 }
 
@@ -176,6 +196,6 @@ function exitCodeFor(code: string): number {
   if (code === "ERR_ABORTED") return EXIT.interrupted;
   if (NETWORK_CODES.has(code)) return EXIT.network;
   if (MISMATCH_CODES.has(code)) return EXIT.mismatch;
-  if (code === "ENOENT" || code === "EISDIR" || code === "EACCES") return EXIT.usage;
+  if (LOCAL_FILE_CODES.has(code)) return EXIT.usage;
   return EXIT.refused;
 }

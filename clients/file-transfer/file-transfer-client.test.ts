@@ -11,6 +11,7 @@ import {
   type RunningFileTransferServer,
   startFileTransferServer,
 } from "../../services/file-transfer/file-transfer-server.ts";
+import { startTcpRelay } from "../../services/file-transfer/testing/start-tcp-relay.ts";
 import { waitUntil } from "../../services/file-transfer/testing/wait-until.ts";
 import {
   connectFileTransfer,
@@ -253,6 +254,37 @@ describe("FileTransferClient", () => {
     const put = await client.put("resumed.bin", await writeTemp(workDir, "resumed.bin", body));
     expect(put).toMatchObject({ resumedFromBytes: MIB, sentBytes: 2 * MIB });
     expectSameBytes(await readFile(join(storeDir, "resumed.bin")), body);
+  });
+
+  it("resumes an upload whose connection was reset in the middle of the body, byte-identical", async () => {
+    const { server, storeDir, workDir, logs } = await setup();
+    // Between client and server, a relay whose connections the test resets like a failing network.
+    const relay = await startTcpRelay({ targetPort: server.address.port });
+    cleanups.push(() => relay.close());
+    const body = randomBytes(3 * MIB);
+    const cut = await connectFileTransfer({ host: "127.0.0.1", port: relay.port, connectTimeoutMs: 2_000 });
+    cleanups.push(() => cut.close());
+    const source = pausingSource(body, MIB);
+    const first = cut.put("reset.bin", source);
+    await waitUntil("1 MiB in the partial", async () =>
+      (await partialBytes(storeDir)) === MIB ? true : undefined,
+    );
+    relay.resetAll();
+    await expect(first).rejects.toMatchObject({ code: "ERR_CONNECTION_CLOSED" });
+    source.resume();
+    const closed = await waitUntil("the server to log the reset connection", () =>
+      logs.find((line) => line.event === "connection-close"),
+    );
+    expect(closed.reason).toContain("ECONNRESET");
+    expect(logs.find((line) => line.op === "put" && line.name === "reset.bin")).toMatchObject({
+      ok: false,
+      bytes: MIB,
+    });
+    const client = await connectTo(server);
+    const put = await client.put("reset.bin", await writeTemp(workDir, "reset.bin", body));
+    expect(put).toMatchObject({ resumedFromBytes: MIB, sentBytes: 2 * MIB });
+    expect(sha256(await readFile(join(storeDir, "reset.bin")))).toBe(sha256(body));
+    expect(await partialBytes(storeDir)).toBeUndefined();
   });
 
   it("resumes an upload on a new server started on the same store", async () => {

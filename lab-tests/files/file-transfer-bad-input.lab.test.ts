@@ -1,5 +1,8 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPuppet, type Puppet } from "../harness/puppet/start-puppet.ts";
 import { startLab, type Lab } from "../harness/start-lab.ts";
+import { waitFor } from "../harness/wait-for.ts";
 
 let lab: Lab;
 
@@ -11,73 +14,207 @@ afterAll(async () => {
   await lab.down();
 });
 
+const MIB = 1024 * 1024;
 const SHA_OF_HELLO = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 
 // Runs in the workbench: each case on its own connection, raw frames (4-byte big-endian length +
-// JSON), and the first error code the server answers, or "closed" when it only closes.
+// JSON). It records each reply (the code of an error, the status or op of a success) and how the
+// connection ended: after the last reply it sends a list request, which a usable connection answers
+// ("usable") and a closing one does not ("closed"). A case with endAfterBody closes its side instead.
 const FRAME = `
 import net from "node:net";
 const frame = (text) => { const b = Buffer.from(text); const h = Buffer.alloc(4); h.writeUInt32BE(b.length); return Buffer.concat([h, b]); };`;
 
 const RAW_CLIENT = `${FRAME}
-function exchange(first, body) {
+function exchange({ header, body, endAfterBody }) {
+  const first = typeof header === "string" ? frame(header) : Buffer.from(header.rawHex, "hex");
   return new Promise((resolve) => {
     const socket = net.connect({ host: "file-transfer", port: 9000 });
     let buffered = Buffer.alloc(0);
+    let probing = false;
     const replies = [];
-    const done = (result) => { clearTimeout(deadline); socket.destroy(); resolve(result); };
-    const deadline = setTimeout(() => done({ replies, end: "timeout" }), 5000);
+    const done = (end) => { clearTimeout(deadline); socket.destroy(); resolve({ replies, end }); };
+    const deadline = setTimeout(() => done("timeout"), 5000);
     socket.on("connect", () => socket.write(first));
     socket.on("data", (chunk) => {
       buffered = Buffer.concat([buffered, chunk]);
       while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
         const reply = JSON.parse(buffered.subarray(4, 4 + buffered.readUInt32BE(0)).toString());
         buffered = buffered.subarray(4 + buffered.readUInt32BE(0));
+        if (probing && reply.id === "probe") return done("usable");
         replies.push(reply.ok ? reply.status ?? reply.op : reply.code);
-        if (reply.status === "ready" && body !== undefined) socket.write(body);
-        else if (!reply.ok || reply.status !== "ready") return done({ replies, end: "replied" });
+        if (reply.status === "ready" && body != null) {
+          if (endAfterBody) socket.end(Buffer.from(body));
+          else socket.write(Buffer.from(body));
+        } else if (!probing && !endAfterBody) {
+          probing = true;
+          socket.write(frame(JSON.stringify({ op: "list", id: "probe" })));
+        }
       }
     });
-    socket.on("close", () => done({ replies, end: "closed" }));
+    socket.on("close", () => done("closed"));
     socket.on("error", () => {});
   });
 }
-const cases = JSON.parse(process.argv[1]);
 const results = {};
-for (const [label, header, bodyText] of cases) {
-  const first = typeof header === "string" ? frame(header) : Buffer.from(header.rawHex, "hex");
-  results[label] = await exchange(first, bodyText == null ? undefined : Buffer.from(bodyText));
-}
+for (const c of JSON.parse(process.argv[1])) results[c.label] = await exchange(c);
 console.log(JSON.stringify(results));
 `;
 
 const put = (fields: Record<string, unknown>) => JSON.stringify({ op: "put", id: 1, ...fields });
 const goodPut = { name: "ok.txt", size: 5, sha256: SHA_OF_HELLO };
 
-// [label, header (JSON text, or raw bytes as hex), body to send after "ready", expected first code]
-const CASES: [string, string | { rawHex: string }, string | undefined, string][] = [
-  ["malformed JSON", "{not json", undefined, "MALFORMED_JSON"],
-  ["a header that is not an object", "[1,2,3]", undefined, "NOT_AN_OBJECT"],
-  ["an unknown operation", JSON.stringify({ op: "fly", id: 1 }), undefined, "UNKNOWN_OP"],
-  ["a missing field", put({ name: "a.txt" }), undefined, "MISSING_FIELD"],
-  ["a size of the wrong type", put({ ...goodPut, size: "5" }), undefined, "BAD_TYPE"],
-  ["a negative size", put({ ...goodPut, size: -1 }), undefined, "BAD_SIZE"],
-  ["a fractional size", put({ ...goodPut, size: 1.5 }), undefined, "BAD_SIZE"],
-  ["a size over the limit", put({ ...goodPut, size: 2 ** 40 }), undefined, "FILE_TOO_LARGE"],
-  ["a malformed hash", put({ ...goodPut, sha256: "xyz" }), undefined, "BAD_SHA256"],
-  ["a .. name", put({ ...goodPut, name: ".." }), undefined, "NAME_DOT_DOT"],
-  ["an absolute name", put({ ...goodPut, name: "/etc/passwd" }), undefined, "NAME_ABSOLUTE"],
-  ["a name with a separator", put({ ...goodPut, name: "a/b" }), undefined, "NAME_SEPARATOR"],
-  ["a name with NUL", put({ ...goodPut, name: "a\u0000b" }), undefined, "NAME_NUL"],
-  ["an over-long name", put({ ...goodPut, name: "n".repeat(300) }), undefined, "NAME_TOO_LONG"],
-  ["an empty name", put({ ...goodPut, name: "" }), undefined, "NAME_EMPTY"],
-  ["a header over 64 KiB", { rawHex: "00011170" + "7b".repeat(16) }, undefined, "HEADER_TOO_LARGE"],
-  ["a body whose hash differs", put({ ...goodPut, name: "mismatch.txt" }), "HELLO", "HASH_MISMATCH"],
+interface BadInputCase {
+  label: string;
+  /** The first frame's header as JSON text, or the raw bytes to send, in hex. */
+  header: string | { rawHex: string };
+  /** Sent after "ready"; with endAfterBody the client then closes its side. */
+  body?: string;
+  endAfterBody?: boolean;
+  /** Each reply's code, or status or op for a success, in order. */
+  replies: string[];
+  /** "usable" if the connection still answers a request afterwards, "closed" if the server closed it. */
+  end: "usable" | "closed";
+}
+
+const refused = (label: string, header: BadInputCase["header"], code: string): BadInputCase => ({
+  label,
+  header,
+  replies: [code],
+  end: "usable",
+});
+
+const CASES: BadInputCase[] = [
+  refused("malformed JSON", "{not json", "MALFORMED_JSON"),
+  refused("a header that is not an object", "[1,2,3]", "NOT_AN_OBJECT"),
+  refused("an unknown operation", JSON.stringify({ op: "fly", id: 1 }), "UNKNOWN_OP"),
+  refused("a missing field", put({ name: "a.txt" }), "MISSING_FIELD"),
+  refused("a size of the wrong type", put({ ...goodPut, size: "5" }), "BAD_TYPE"),
+  refused("a negative size", put({ ...goodPut, size: -1 }), "BAD_SIZE"),
+  refused("a fractional size", put({ ...goodPut, size: 1.5 }), "BAD_SIZE"),
+  // JSON.stringify cannot write it: 1e400 parses as Infinity.
+  refused("a size of 1e400", put({ ...goodPut, size: 0 }).replace('"size":0', '"size":1e400'), "BAD_SIZE"),
+  refused("a size over the limit", put({ ...goodPut, size: 2 ** 40 }), "FILE_TOO_LARGE"),
+  refused("a malformed hash", put({ ...goodPut, sha256: "xyz" }), "BAD_SHA256"),
+  refused("a .. name", put({ ...goodPut, name: ".." }), "NAME_DOT_DOT"),
+  refused("an absolute name", put({ ...goodPut, name: "/etc/passwd" }), "NAME_ABSOLUTE"),
+  refused("a name with a separator", put({ ...goodPut, name: "a/b" }), "NAME_SEPARATOR"),
+  refused("a name with NUL", put({ ...goodPut, name: "a\u0000b" }), "NAME_NUL"),
+  refused("an over-long name", put({ ...goodPut, name: "n".repeat(300) }), "NAME_TOO_LONG"),
+  refused("an empty name", put({ ...goodPut, name: "" }), "NAME_EMPTY"),
+  {
+    label: "a header over 64 KiB",
+    header: { rawHex: "00011170" + "7b".repeat(16) },
+    replies: ["HEADER_TOO_LARGE"],
+    end: "closed",
+  },
+  {
+    label: "a body whose hash differs",
+    header: put({ ...goodPut, name: "mismatch.txt" }),
+    body: "HELLO",
+    replies: ["ready", "HASH_MISMATCH"],
+    end: "usable",
+  },
+  {
+    // The extra bytes are read as the next frame: "EXTR" is a length far over the limit.
+    label: "a body longer than announced",
+    header: put({ ...goodPut, name: "long.txt" }),
+    body: "helloEXTRA BYTES",
+    replies: ["ready", "stored", "HEADER_TOO_LARGE"],
+    end: "closed",
+  },
+  {
+    label: "a body shorter than announced, then a close",
+    header: put({ ...goodPut, name: "short.txt" }),
+    body: "he",
+    endAfterBody: true,
+    replies: ["ready", "TRUNCATED_BODY"],
+    end: "closed",
+  },
 ];
 
+const frameBytes = (header: object) => {
+  const json = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(json.length);
+  return Buffer.concat([length, json]);
+};
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/** The reply headers a puppet has received so far, decoded from its dump. */
+async function puppetReplies(puppet: Puppet): Promise<Record<string, unknown>[]> {
+  puppet.send({ op: "dump" });
+  const { chunksHex } = (await puppet.next("dump")) as unknown as { chunksHex: string[] };
+  let bytes = Buffer.from(chunksHex.join(""), "hex");
+  const replies: Record<string, unknown>[] = [];
+  while (bytes.length >= 4 && bytes.length >= 4 + bytes.readUInt32BE(0)) {
+    replies.push(
+      JSON.parse(bytes.subarray(4, 4 + bytes.readUInt32BE(0)).toString()) as Record<string, unknown>,
+    );
+    bytes = bytes.subarray(4 + bytes.readUInt32BE(0));
+  }
+  return replies;
+}
+
+async function waitForReplies(
+  puppet: Puppet,
+  count: number,
+  what: string,
+): Promise<Record<string, unknown>[]> {
+  return waitFor(
+    async () => {
+      const replies = await puppetReplies(puppet);
+      return replies.length >= count ? replies : undefined;
+    },
+    { timeoutMs: 10_000, what },
+  );
+}
+
+async function connectedPuppet(): Promise<Puppet> {
+  const puppet = await startPuppet("workbench", lab.containerId("workbench"));
+  puppet.send({ op: "connect", host: "file-transfer", port: 9000 });
+  await puppet.next("connected");
+  return puppet;
+}
+
+/** Bytes of each file in the server's partial folder. */
+async function partialSizes(): Promise<number[]> {
+  const found = await lab.sh("file-transfer", "find /data/.socklab/partial -type f -printf '%s\\n'");
+  return found.split("\n").filter(Boolean).map(Number);
+}
+
+const storedNames = async () =>
+  (JSON.parse(await lab.sh("workbench", "socklab ls --json")) as { name: string }[]).map((f) => f.name);
+
 describe("file-transfer under bad input, from the workbench", () => {
-  it("answers each bad request with its code, and keeps serving everyone else", async () => {
-    const cases = CASES.map(([label, header, body]) => [label, header, body]);
+  it("leaves the partial folder empty after a hash mismatch, though the bytes had reached it", async () => {
+    await using puppet = await connectedPuppet();
+    const size = 2 * MIB;
+    // The puppet writes "b" bytes; the announced hash is that of as many "a" bytes.
+    const header = { op: "put", id: 1, name: "mismatch.bin", size, sha256: sha256(Buffer.alloc(size, 0x61)) };
+    puppet.send({ op: "writeFrames", hex: frameBytes(header).toString("hex"), writes: 1 });
+    expect(await waitForReplies(puppet, 1, "ready")).toMatchObject([
+      { ok: true, status: "ready", offset: 0 },
+    ]);
+    puppet.send({ op: "write", bytes: MIB });
+    await waitFor(async () => ((await partialSizes())[0] === MIB ? true : undefined), {
+      timeoutMs: 10_000,
+      what: "the server to hold 1 MiB in its partial folder",
+    });
+    puppet.send({ op: "write", bytes: MIB });
+    const replies = await waitForReplies(puppet, 2, "the verdict on the upload");
+    expect(replies[1]).toMatchObject({ id: 1, ok: false, code: "HASH_MISMATCH" });
+    expect(await lab.sh("file-transfer", "ls -A /data/.socklab/partial")).toBe("");
+    expect(await storedNames()).not.toContain("mismatch.bin");
+  });
+
+  it("answers each bad request with its code, then stays usable or closes as the protocol says", async () => {
+    const cases = CASES.map(({ label, header, body, endAfterBody }) => ({
+      label,
+      header,
+      body,
+      endAfterBody,
+    }));
     const run = await lab.exec("workbench", [
       "node",
       "--input-type=module",
@@ -86,16 +223,57 @@ describe("file-transfer under bad input, from the workbench", () => {
       JSON.stringify(cases),
     ]);
     expect(run.stderr).toBe("");
-    const results = JSON.parse(run.stdout) as Record<string, { replies: string[] }>;
-    const firstErrors = Object.fromEntries(
-      Object.entries(results).map(([label, r]) => [
-        label,
-        r.replies.find((code) => code === code.toUpperCase()),
-      ]),
+    expect(JSON.parse(run.stdout)).toEqual(
+      Object.fromEntries(CASES.map(({ label, replies, end }) => [label, { replies, end }])),
     );
-    expect(firstErrors).toEqual(Object.fromEntries(CASES.map(([label, , , code]) => [label, code])));
-    const stored = JSON.parse(await lab.sh("workbench", "socklab ls --json")) as { name: string }[];
-    expect(stored.map((f) => f.name)).not.toContain("mismatch.txt");
+    const stored = await storedNames();
+    expect(stored).not.toContain("mismatch.txt");
+    expect(stored).not.toContain("short.txt");
+    // Only the announced 5 bytes of the longer body were stored.
+    expect(
+      await lab.sh("workbench", "socklab get long.txt /tmp/long.back >/dev/null && cat /tmp/long.back"),
+    ).toBe("hello");
+  });
+
+  it("serves another client while bad ones hold their connections inside a header and inside a body", async () => {
+    await using inHeader = await connectedPuppet();
+    await using inBody = await connectedPuppet();
+    const list = frameBytes({ op: "list", id: "held" });
+    // Three of the four length bytes, and then nothing.
+    inHeader.send({ op: "writeFrames", hex: list.subarray(0, 3).toString("hex"), writes: 1 });
+    await inHeader.next("written");
+    const size = 2 * MIB;
+    const header = {
+      op: "put",
+      id: "held",
+      name: "held.bin",
+      size,
+      sha256: sha256(Buffer.alloc(size, 0x62)),
+    };
+    inBody.send({ op: "writeFrames", hex: frameBytes(header).toString("hex"), writes: 1 });
+    await waitForReplies(inBody, 1, "ready for held.bin");
+    inBody.send({ op: "write", bytes: MIB });
+    await waitFor(async () => ((await partialSizes()).includes(MIB) ? true : undefined), {
+      timeoutMs: 10_000,
+      what: "the server to hold 1 MiB of held.bin",
+    });
+
+    await lab.sh(
+      "workbench",
+      `head -c ${3 * MIB} /dev/urandom >/tmp/other.bin && socklab put /tmp/other.bin other.bin && socklab get other.bin /tmp/other.back && cmp /tmp/other.bin /tmp/other.back`,
+    );
+
+    // Both were held open all along, and each is answered when it goes on.
+    for (const puppet of [inHeader, inBody])
+      expect(puppet.events.filter((e) => ["end", "close", "error"].includes(e.event))).toEqual([]);
+    inHeader.send({ op: "writeFrames", hex: list.subarray(3).toString("hex"), writes: 1 });
+    inBody.send({ op: "write", bytes: MIB });
+    const [listed] = await waitForReplies(inHeader, 1, "the held list request's reply");
+    expect(listed).toMatchObject({ id: "held", ok: true, op: "list" });
+    expect((listed?.["files"] as { name: string }[]).map((f) => f.name)).toContain("other.bin");
+    const bodyReplies = await waitForReplies(inBody, 2, "held.bin to be stored");
+    expect(bodyReplies[1]).toMatchObject({ id: "held", ok: true, status: "stored", size });
+    expect(await storedNames()).toContain("held.bin");
   });
 
   it("keeps a connection usable after a malformed header", async () => {
@@ -116,18 +294,6 @@ socket.on("data", (chunk) => {
     const replies = JSON.parse(run.stdout) as { ok: boolean; code?: string; op?: string }[];
     expect(replies[0]).toMatchObject({ ok: false, code: "MALFORMED_JSON" });
     expect(replies[1]).toMatchObject({ ok: true, op: "list" });
-  });
-
-  it("never shows an upload whose body ends short, and leaves nothing under its name", async () => {
-    const script = `${FRAME}
-const socket = net.connect({ host: "file-transfer", port: 9000 }, () =>
-  socket.write(frame(JSON.stringify({ op: "put", id: 1, name: "short.txt", size: 5, sha256: "${SHA_OF_HELLO}" }))));
-socket.once("data", () => socket.end("he"));
-socket.on("close", () => console.log("closed"));`;
-    const run = await lab.exec("workbench", ["node", "--input-type=module", "-e", script]);
-    expect(run.stdout.trim()).toBe("closed");
-    const stored = JSON.parse(await lab.sh("workbench", "socklab ls --json")) as { name: string }[];
-    expect(stored.map((f) => f.name)).not.toContain("short.txt");
   });
 
   it.each([0, 1])("round-trips a %i-byte file", async (size) => {

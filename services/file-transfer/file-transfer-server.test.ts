@@ -424,6 +424,31 @@ describe("file-transfer server: errors that end the connection", () => {
     expect(await readFile(join(storeDir, "f"))).toEqual(body);
   });
 
+  it("keeps the partial of an upload whose connection is reset mid-body, and resumes it byte-identical", async () => {
+    const { port, storeDir, logs } = await startTestServer();
+    const body = randomBytes(100_000);
+    const header = { op: "put", name: "f", size: body.length, sha256: sha256(body) };
+    const connection = await openConnection(port);
+    await connection.request({ ...header, id: 1 });
+    connection.send(body.subarray(0, 40_000));
+    await waitUntil("40000 bytes in the partial", async () =>
+      (await partialBytes(storeDir)) === 40_000 ? true : undefined,
+    );
+    connection.socket.resetAndDestroy();
+    const closed = await waitUntil("the server to log the reset connection", () =>
+      logs.find((line) => line.event === "connection-close"),
+    );
+    expect(closed.reason).toContain("ECONNRESET");
+    expect(logs.find((line) => line.op === "put")).toMatchObject({ ok: false, offset: 0, bytes: 40_000 });
+    expect(await readdir(storeDir)).toEqual([".socklab"]);
+    const again = await openConnection(port);
+    expect(await again.request({ ...header, id: 2 })).toMatchObject({ status: "ready", offset: 40_000 });
+    again.send(body.subarray(40_000));
+    expect(await again.reply()).toMatchObject({ ok: true, status: "stored" });
+    expect(sha256(await readFile(join(storeDir, "f")))).toBe(sha256(body));
+    expect(await partialsIn(storeDir)).toEqual([]);
+  });
+
   it("hands a partial to a newer put of the same name and sha256, telling the older one UPLOAD_SUPERSEDED", async () => {
     const { port, storeDir } = await startTestServer();
     const body = randomBytes(10_000);
