@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FILE_TRANSFER_ERRORS } from "../../protocol/file-transfer/file-transfer-errors.ts";
 import type { RandomFramesReport, RandomKind } from "./random-frames.ts";
+import type { SlowlorisReport } from "./slowloris.ts";
 import { dockerClient } from "../harness/docker-client.ts";
 import { readSocketTable } from "../harness/socket-table/read-socket-table.ts";
 import { matchesSocket } from "../harness/socket-table/socket-match.ts";
@@ -122,6 +123,17 @@ const RANDOM_KIND: Record<TcpService["name"], RandomKind> = {
   chat: "line",
 };
 
+// Slowloris clients (slowloris.ts): a request dribbled a byte a second, and the words the server
+// cuts them off with: file-transfer's header deadline, chat's registration deadline.
+const SLOWLORIS_SOURCE = readFileSync(path.join(import.meta.dirname, "slowloris.ts"), "utf8");
+const SLOWLORIS: Partial<Record<TcpService["name"], { payloadHex: string; cutText: string }>> = {
+  "file-transfer": {
+    payloadHex: frameHex({ op: "list", id: 1, pad: "x".repeat(20) }),
+    cutText: "HEADER_TIMEOUT",
+  },
+  chat: { payloadHex: Buffer.from("slowlorisnick\r\n").toString("hex"), cutText: "Registration timeout" },
+};
+
 let lab: Lab;
 
 beforeAll(async () => {
@@ -191,9 +203,42 @@ describe.each(SERVICES)("$name under hostile clients", (service) => {
   });
 
   it("serves a well-behaved client while slowloris clients dribble a byte a second", async () => {
-    // 20 clients, each sending one byte a second for 5 s; the shell returns at once.
-    const dribble = `for i in $(seq 20); do ( (for b in 1 2 3 4 5; do printf x; sleep 1; done) | nc -q 0 ${service.name} ${service.port} ) >/dev/null 2>&1 </dev/null & done`;
-    await lab.sh("workbench", dribble);
+    const slowloris = SLOWLORIS[service.name];
+    if (slowloris === undefined) {
+      // tcp-echo has no request to finish: a client sending a byte a second is being served, and
+      // the connection limit and the idle timeout are what bound such clients.
+      const dribble = `for i in $(seq 20); do ( (for b in 1 2 3 4 5; do printf x; sleep 1; done) | nc -q 0 ${service.name} ${service.port} ) >/dev/null 2>&1 </dev/null & done`;
+      await lab.sh("workbench", dribble);
+      await expectServing(service);
+      return;
+    }
+    // As many dribblers as the service takes connections, each sending a request that takes far
+    // longer than the service's deadline for it: the deadline must free the slots.
+    const options = {
+      host: service.name,
+      port: service.port,
+      payloadHex: slowloris.payloadHex,
+      count: CONNECTION_LIMIT,
+    };
+    const dribbling = lab.exec("workbench", [
+      "node",
+      "--input-type=module-typescript",
+      "-e",
+      SLOWLORIS_SOURCE,
+      JSON.stringify(options),
+    ]);
+    await waitFor(
+      async () =>
+        (await lab.exec("workbench", ["sh", "-c", service.wellBehaved])).exitCode === 0 ? true : undefined,
+      { timeoutMs: 15_000, what: `${service.name} to serve a client while slowloris clients hold its slots` },
+    );
+    const run = await dribbling;
+    expect(run.exitCode, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "") as SlowlorisReport;
+    // Every dribbler was cut off by the server before it could finish its request, with the reason.
+    expect(report.finished).toBe(0);
+    expect(report.cutWith.filter((reply) => !reply.includes(slowloris.cutText))).toEqual([]);
+    expect(report.cutWith.length + report.refused).toBe(CONNECTION_LIMIT);
     await expectServing(service);
   });
 

@@ -71,6 +71,10 @@ export const FILE_TRANSFER_ERRORS = {
   UPLOAD_SUPERSEDED: { closesConnection: true, meaning: "a newer put of the same name and sha256 took over" },
   TOO_MANY_CONNECTIONS: { closesConnection: true, meaning: "the server is at its connection limit" },
   IDLE_TIMEOUT: { closesConnection: true, meaning: "nothing arrived for idleTimeoutMs" },
+  HEADER_TIMEOUT: {
+    closesConnection: true,
+    meaning: "a request header took longer than headerTimeoutMs from its first byte to its last",
+  },
   SHUTTING_DOWN: { closesConnection: true, meaning: "the server is stopping" },
 } as const satisfies Record<string, FileTransferErrorSpec>;
 

@@ -39,6 +39,8 @@ export interface ConnectionLimits {
   /** Free bytes a put must leave on the store's filesystem. */
   minFreeBytes: number;
   idleTimeoutMs: number;
+  /** From a request header's first byte to its last: a slowloris cannot hold a connection forever. */
+  headerTimeoutMs: number;
   maxHeaderBytes: number;
   /** How long a closing connection waits for the peer to read our last reply and close. */
   lingerMs: number;
@@ -84,6 +86,7 @@ export class FileTransferConnection {
   #ending = false;
   #endCode: FileTransferErrorCode | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
+  #headerTimer: NodeJS.Timeout | undefined;
   #requests = 0;
   #closeReason = "peer closed";
 
@@ -124,11 +127,13 @@ export class FileTransferConnection {
           if (this.#isEnding()) break;
         }
         if (this.#isEnding()) await this.#dropUpload();
+        else this.#watchHeader();
       }
       if (!this.#isEnding()) await this.#onPeerEnd();
     } catch (error) {
       if (this.#closeReason === "peer closed") this.#closeReason = `read failed: ${errorText(error)}`;
     } finally {
+      clearTimeout(this.#headerTimer);
       await this.#dropUpload();
       await this.#finish();
       this.#ctx.log("connection-close", {
@@ -152,6 +157,8 @@ export class FileTransferConnection {
   async #onEvent(event: FrameEvent): Promise<void> {
     switch (event.kind) {
       case "header":
+        clearTimeout(this.#headerTimer);
+        this.#headerTimer = undefined;
         return this.#onHeader(event.header);
       case "invalid":
         this.#requests += 1;
@@ -420,6 +427,29 @@ export class FileTransferConnection {
     this.#closeReason = "upload superseded";
     this.#closeWithError(id, "UPLOAD_SUPERSEDED", "a newer put of this name and sha256 took over the upload");
     if (!this.#inEvent) void this.#dropUpload();
+  }
+
+  /** Starts the header clock when part of a header is buffered; a whole header stops it (in #onEvent). */
+  #watchHeader(): void {
+    if (this.#decoder.inBody || this.#decoder.bufferedBytes === 0) {
+      clearTimeout(this.#headerTimer);
+      this.#headerTimer = undefined;
+      return;
+    }
+    this.#headerTimer ??= setTimeout(() => this.#onHeaderTimeout(), this.#ctx.limits.headerTimeoutMs);
+  }
+
+  #onHeaderTimeout(): void {
+    this.#headerTimer = undefined;
+    if (this.#isEnding()) return;
+    this.#closeReason = "header timeout";
+    this.#logOp({ id: null, op: undefined, code: "HEADER_TIMEOUT" }, performance.now());
+    const ms = this.#ctx.limits.headerTimeoutMs;
+    this.#closeWithError(
+      null,
+      "HEADER_TIMEOUT",
+      `a request header took longer than ${ms} ms to arrive whole`,
+    );
   }
 
   #onIdle(): void {

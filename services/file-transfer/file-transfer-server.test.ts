@@ -2,7 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { encodeFrame } from "../../protocol/file-transfer/encode-frame.ts";
 import { FILE_TRANSFER_ERRORS } from "../../protocol/file-transfer/file-transfer-errors.ts";
 import type { FrameHeader } from "../../protocol/file-transfer/frame-decoder.ts";
 import type { LogFields } from "../runtime/json-log.ts";
@@ -494,6 +496,37 @@ describe("file-transfer server: errors that end the connection", () => {
     const [reply] = await connection.serverClosed();
     expectError(reply, "IDLE_TIMEOUT", 1);
     expect(await partialBytes(storeDir)).toBe(5);
+  });
+
+  it("closes a connection whose header trickles in for longer than headerTimeoutMs with HEADER_TIMEOUT", async () => {
+    const { port } = await startTestServer({ headerTimeoutMs: 300, idleTimeoutMs: 5_000 });
+    const connection = await openConnection(port);
+    const frame = encodeFrame({ op: "list", id: 1 });
+    // A slowloris: a byte every 50 ms keeps the idle timeout away, not the header deadline.
+    const dribble = (async () => {
+      for (const byte of frame) {
+        if (connection.socket.destroyed) return;
+        connection.send(Uint8Array.of(byte));
+        await delay(50);
+      }
+    })();
+    const [reply] = await connection.serverClosed();
+    expectError(reply, "HEADER_TIMEOUT", null);
+    await dribble;
+  });
+
+  it("serves every header that arrives whole within headerTimeoutMs, however slowly each comes", async () => {
+    const { port } = await startTestServer({ headerTimeoutMs: 400, idleTimeoutMs: 5_000 });
+    const connection = await openConnection(port);
+    // Three requests, each sent in two halves 150 ms apart: the clock restarts with every header.
+    for (const id of [1, 2, 3]) {
+      const frame = encodeFrame({ op: "list", id });
+      connection.send(frame.subarray(0, 6));
+      await delay(150);
+      connection.send(frame.subarray(6));
+      expect(await connection.reply()).toMatchObject({ id, ok: true });
+      await delay(150);
+    }
   });
 
   it("tells idle connections SHUTTING_DOWN when it stops", async () => {

@@ -19,6 +19,7 @@ export const FILE_TRANSFER_DEFAULTS = {
   minFreeBytes: 64 * MIB,
   partialTtlMs: 24 * 60 * 60 * 1000,
   idleTimeoutMs: 60_000,
+  headerTimeoutMs: 10_000,
   maxConnections: 64,
   lingerMs: 2_000,
 } as const;
@@ -36,6 +37,8 @@ export interface FileTransferServerOptions {
   /** How often expired partials are looked for; defaults to min(partialTtlMs, 10 min), at least 1 s. */
   partialSweepIntervalMs?: number;
   idleTimeoutMs?: number;
+  /** From a request header's first byte to its last (HEADER_TIMEOUT); 10 s by default. */
+  headerTimeoutMs?: number;
   maxConnections?: number;
   maxHeaderBytes?: number;
   lingerMs?: number;
@@ -62,6 +65,7 @@ export async function startFileTransferServer(
     maxFileBytes: options.maxFileBytes ?? FILE_TRANSFER_DEFAULTS.maxFileBytes,
     minFreeBytes: options.minFreeBytes ?? FILE_TRANSFER_DEFAULTS.minFreeBytes,
     idleTimeoutMs: options.idleTimeoutMs ?? FILE_TRANSFER_DEFAULTS.idleTimeoutMs,
+    headerTimeoutMs: options.headerTimeoutMs ?? FILE_TRANSFER_DEFAULTS.headerTimeoutMs,
     maxHeaderBytes: options.maxHeaderBytes ?? FILE_TRANSFER_LIMITS.maxHeaderBytes,
     lingerMs: options.lingerMs ?? FILE_TRANSFER_DEFAULTS.lingerMs,
   };

@@ -20,6 +20,10 @@ await runService("file-transfer", log, () =>
       min: 1,
       max: 2 ** 31 - 1,
     }),
+    headerTimeoutMs: readEnvInt(env, "SOCKLAB_HEADER_TIMEOUT_MS", defaults.headerTimeoutMs, {
+      min: 1,
+      max: 2 ** 31 - 1,
+    }),
     maxConnections: readEnvInt(env, "SOCKLAB_MAX_CONNECTIONS", defaults.maxConnections, {
       min: 1,
       max: 100_000,
