@@ -62,7 +62,9 @@ async function waitForReceived(reader: Puppet, bytes: number): Promise<void> {
 
 function decodeAll(chunks: Buffer[]): Uint8Array[] {
   const decoder = new LengthPrefixedDecoder();
-  return chunks.flatMap((chunk) => decoder.push(chunk));
+  const events = chunks.flatMap((chunk) => decoder.push(chunk));
+  expect(decoder.end()).toEqual({ clean: true });
+  return events.map((event) => (event.kind === "frame" ? event.payload : expect.unreachable(event.message)));
 }
 
 const smallMessages = () =>

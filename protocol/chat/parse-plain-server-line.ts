@@ -35,9 +35,11 @@ function parseEvent(line: string): ParsedServerLine | undefined {
 
 function parseInfo(line: string): ParsedServerLine | undefined {
   const match = /^- members of (\S+) \((\d+)\): ?(.*)$/s.exec(line);
-  if (match && isRoom(match[1])) {
+  const total = Number(match?.[2]);
+  // A count past 2^53 is no count a server sends: as a number it would not read back as written.
+  if (match && isRoom(match[1]) && Number.isSafeInteger(total)) {
     const nicks = (match[3] ?? "").split(" ").filter((nick) => nick !== "");
-    return { kind: "members", room: match[1], total: Number(match[2]), nicks };
+    return { kind: "members", room: match[1], total, nicks };
   }
   return { kind: "info", text: line.slice(2) };
 }

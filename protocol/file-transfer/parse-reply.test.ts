@@ -1,9 +1,141 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { encodeFrame } from "./encode-frame.ts";
+import { FILE_TRANSFER_ERRORS } from "./file-transfer-errors.ts";
+import { FILE_TRANSFER_LIMITS } from "./file-transfer-limits.ts";
+import type { FileTransferOp, FileTransferReply } from "./file-transfer-messages.ts";
+import { FrameDecoder } from "./frame-decoder.ts";
 import { parseReply } from "./parse-reply.ts";
+import { validateName } from "./validate-name.ts";
 
 const SHA = "b".repeat(64);
+const utf8 = new TextEncoder();
+
+// Each case encodes, cuts and decodes a few frames: 300 of them take well under a second. A failure
+// prints its seed and path; its shrinking stops after 10 s with the smallest case yet.
+const RUNS = { numRuns: 300, plugins: [fc.interruptAfterTimeLimit(10_000, { failOnInterrupt: true })] };
+
+/** Every value the server puts in a reply field, as file-transfer-connection.ts builds them. */
+const id = fc.oneof(
+  fc.maxSafeInteger(),
+  fc
+    .string({ unit: "binary", minLength: 1, maxLength: 64 })
+    .filter((text) => utf8.encode(text).length <= FILE_TRANSFER_LIMITS.maxIdBytes),
+);
+const name = fc
+  .oneof(
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }),
+    fc.constantFrom("a", "é.bin", "..x", "x..", ".hidden", "C", "a".repeat(255)),
+  )
+  .filter((text) => validateName(text).ok);
+const count = fc.maxSafeNat();
+// The server replies with the lowercase form parseRequest gave it.
+const sha256 = fc.stringMatching(/^[0-9a-f]{64}$/);
+
+/** `bytes` as reads of the given sizes, in turn. */
+function cut(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let at = 0, i = 0; at < bytes.length; i++) {
+    const size = sizes[i % sizes.length] ?? 1;
+    chunks.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+const serverReply: fc.Arbitrary<readonly [FileTransferReply, FileTransferOp]> = fc.oneof(
+  fc
+    .record({
+      id,
+      ok: fc.constant(true),
+      op: fc.constant("put"),
+      status: fc.constant("ready"),
+      offset: count,
+    })
+    .map((reply) => [reply, "put"] as const),
+  fc
+    .record({
+      id,
+      ok: fc.constant(true),
+      op: fc.constant("put"),
+      status: fc.constant("stored"),
+      name,
+      size: count,
+      sha256,
+    })
+    .map((reply) => [reply, "put"] as const),
+  fc
+    .record({
+      id,
+      ok: fc.constant(true),
+      op: fc.constant("get"),
+      name,
+      size: count,
+      sha256,
+      modifiedMs: count,
+      offset: count,
+    })
+    .map((reply) => [reply, "get"] as const),
+  fc
+    .record({
+      id,
+      ok: fc.constant(true),
+      op: fc.constant("list"),
+      files: fc.array(fc.record({ name, size: count, modifiedMs: count }), { maxLength: 20, size: "max" }),
+      more: fc.boolean(),
+    })
+    .map((reply) => [reply, "list"] as const),
+  fc
+    .record({
+      id,
+      ok: fc.constant(true),
+      op: fc.constant("stat"),
+      name,
+      size: count,
+      sha256,
+      modifiedMs: count,
+    })
+    .map((reply) => [reply, "stat"] as const),
+  fc
+    .record({ id, ok: fc.constant(true), op: fc.constant("delete"), name })
+    .map((reply) => [reply, "delete"] as const),
+  fc
+    .tuple(
+      fc.record({
+        id: fc.option(id, { nil: null }),
+        ok: fc.constant(false),
+        code: fc.constantFrom(...Object.keys(FILE_TRANSFER_ERRORS)),
+        message: fc.string({ unit: "binary", maxLength: 200, size: "max" }),
+      }),
+      fc.constantFrom<FileTransferOp>("put", "get", "list", "stat", "delete"),
+    )
+    .map(([reply, op]) => [reply, op] as const),
+);
 
 describe("parseReply", () => {
+  it("reads every reply the server can encode back as itself, however the frames are cut", () => {
+    fc.assert(
+      fc.property(
+        fc.array(serverReply, { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 10 }),
+        (replies, sizes) => {
+          const stream = Uint8Array.from(replies.flatMap(([reply]) => [...encodeFrame(reply)]));
+          const decoder = new FrameDecoder();
+          const parsed: FileTransferReply[] = [];
+          for (const chunk of cut(stream, sizes)) {
+            for (const event of decoder.push(chunk)) {
+              if (event.kind !== "header") expect.unreachable(`a ${event.kind} event`);
+              parsed.push(parseReply(event.header, replies[parsed.length]?.[1] ?? "list"));
+            }
+          }
+          expect(parsed).toEqual(replies.map(([reply]) => reply));
+          expect(decoder.end()).toEqual({ clean: true });
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it("reads both put replies: ready with the resume offset, then stored", () => {
     expect(parseReply({ id: 1, ok: true, op: "put", status: "ready", offset: 10 }, "put")).toEqual({
       id: 1,

@@ -200,12 +200,12 @@ describe("chat server, bad input", () => {
         .map(([name, args]) => utf8(`${[name, ...args].join(" ")}\r\n`));
       const chunk = fc.oneof(
         { weight: 4, arbitrary: line },
-        { weight: 1, arbitrary: fc.uint8Array({ maxLength: 600 }) },
+        { weight: 1, arbitrary: fc.uint8Array({ maxLength: 600, size: "max" }) },
       );
       // Each client first registers as a plain user, as an IRC user, or not at all.
       const client = fc.record({
         as: fc.constantFrom("plain", "irc", "nobody"),
-        chunks: fc.array(chunk, { maxLength: 30 }),
+        chunks: fc.array(chunk, { maxLength: 30, size: "max" }),
       });
       const registration = (as: string, index: number): string =>
         as === "plain" ? `p${index}\r\n` : as === "irc" ? `NICK i${index}\r\nUSER i 0 * :i\r\n` : "";
