@@ -9,6 +9,7 @@ import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
+import { SocklabError } from "../protocol/socklab-error.ts";
 import { EXIT } from "./exit-codes.ts";
 
 const packageJson = JSON.parse(
@@ -35,10 +36,18 @@ const COMMANDS = [
 ];
 for (const register of COMMANDS) register(program);
 
+// Errors a command lets through, by code; any other is docker or compose failing (4).
+const EXIT_BY_ERROR_CODE: Readonly<Record<string, number>> = {
+  ERR_LAB_DOWN: EXIT.labDown,
+};
+
 try {
   await program.parseAsync();
 } catch (error) {
-  if (!(error instanceof CommanderError)) {
+  if (error instanceof SocklabError) {
+    process.stderr.write(`socklab: ${error.code}: ${error.message}\n`);
+    process.exitCode = EXIT_BY_ERROR_CODE[error.code] ?? EXIT.labFailed;
+  } else if (!(error instanceof CommanderError)) {
     process.stderr.write(`socklab: ${(error as Error).message}\n`);
     process.exitCode = EXIT.labFailed;
   } else {

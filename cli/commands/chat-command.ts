@@ -49,7 +49,8 @@ With stdin not a terminal, each input line is sent and the session ends (with /q
 Examples:
   socklab chat --nick alice
   printf 'hello\\n' | socklab chat --nick bot --room '#test'
-Exit codes: 0 you quit, 3 the connection failed or the server closed it, 6 the server refused the nick.`,
+Exit codes: 0 you quit, 3 the connection failed or the server closed it, 5 the lab is not running,
+  6 the server refused the nick.`,
     )
     .action(async (options: ChatOptions) => {
       process.exitCode = insideWorkbench()

@@ -1,14 +1,19 @@
 import type { Command } from "commander";
 import { compose, pruneSupersededImages } from "../lab/compose.ts";
 import { EXIT } from "../exit-codes.ts";
+import { addListeningPorts } from "../lab/add-listening-ports.ts";
 import { readLabStatus, formatLabStatus } from "../lab/read-lab-status.ts";
+import { requireRunningLab } from "../lab/require-running-lab.ts";
 
 /** `up`, `down`, `status` and `logs`: the lab's lifecycle, through docker compose. */
 export function registerLabCommands(program: Command): void {
   program
     .command("up")
     .description("build the images if needed, start the lab, and wait until every service is healthy")
-    .addHelpText("after", "\nExample:\n  socklab up")
+    .addHelpText(
+      "after",
+      "\nExample:\n  socklab up\nExit codes: 0 every service healthy, 4 docker compose failed (build, start, a healthcheck).",
+    )
     .action(async () => {
       const { exitCode } = await compose(["up", "--build", "--detach", "--wait"], { output: "inherit" });
       process.exitCode = exitCode === 0 ? EXIT.ok : EXIT.labFailed;
@@ -19,7 +24,10 @@ export function registerLabCommands(program: Command): void {
     .command("down")
     .description("stop the lab and remove its containers and network")
     .option("--volumes", "also remove the lab's volumes (stored files)")
-    .addHelpText("after", "\nExamples:\n  socklab down\n  socklab down --volumes")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  socklab down\n  socklab down --volumes\nExit codes: 0 stopped (or was not running), 4 docker compose failed.",
+    )
     .action(async (options: { volumes?: boolean }) => {
       const args = ["down", "--remove-orphans", ...(options.volumes ? ["--volumes"] : [])];
       const { exitCode } = await compose(args, { output: "inherit" });
@@ -28,11 +36,20 @@ export function registerLabCommands(program: Command): void {
 
   program
     .command("status")
-    .description("the lab's services: state, health, address on labnet")
+    .description("the lab's services: state, health, address on labnet, and the ports they listen on")
     .option("--json", "print JSON for scripts")
-    .addHelpText("after", "\nExamples:\n  socklab status\n  socklab status --json")
+    .addHelpText(
+      "after",
+      `
+PORTS are the TCP ports a service listens on and the UDP ports it is bound to, read from its
+network namespace, with any port published on the host (host:port->port/protocol).
+Examples:
+  socklab status
+  socklab status --json
+Exit codes: 0 running and no service unhealthy, 5 the lab is not running or a service is unhealthy.`,
+    )
     .action(async (options: { json?: boolean }) => {
-      const status = await readLabStatus();
+      const status = await addListeningPorts(await readLabStatus());
       process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatLabStatus(status));
       process.exitCode =
         status.length > 0 && status.every((s) => s.health !== "unhealthy") ? EXIT.ok : EXIT.labDown;
@@ -42,16 +59,27 @@ export function registerLabCommands(program: Command): void {
     .command("logs")
     .description("the services' log lines (one JSON object per line)")
     .argument("[service]", "one service, e.g. tcp-echo")
-    .option("-f, --follow", "keep printing new lines")
-    .addHelpText("after", "\nExamples:\n  socklab logs tcp-echo\n  socklab logs -f")
+    .option("-f, --follow", "keep printing new lines (until Ctrl-C or a kill)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  socklab logs tcp-echo
+  socklab logs -f
+Exit codes: 0 ok, 4 docker compose failed, 5 the lab is not running (no container, or none of SERVICE),
+  130 --follow stopped by Ctrl-C or a signal.`,
+    )
     .action(async (service: string | undefined, options: { follow?: boolean }) => {
+      // Logs of a stopped lab are still there; a lab taken down (or never started) has none.
+      await requireRunningLab(service ? [service] : [], { anyState: true });
       const args = [
         "logs",
         "--no-log-prefix",
         ...(options.follow ? ["--follow"] : []),
         ...(service ? [service] : []),
       ];
-      const { exitCode } = await compose(args, { output: "inherit" });
-      process.exitCode = exitCode === 0 ? EXIT.ok : EXIT.labFailed;
+      const { exitCode, stoppedBy } = await compose(args, { output: "plain", forwardSignals: true });
+      if (stoppedBy) process.exitCode = EXIT.interrupted;
+      else process.exitCode = exitCode === 0 ? EXIT.ok : EXIT.labFailed;
     });
 }

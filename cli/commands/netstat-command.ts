@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import type { SocketTable } from "../../lab-tests/harness/socket-table/read-socket-table.ts";
 import { EXIT } from "../exit-codes.ts";
 import { positiveInt } from "../parse-int-option.ts";
-import { readLabStatus } from "../lab/read-lab-status.ts";
+import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
 
 interface NetstatOptions {
@@ -48,16 +48,7 @@ Exit codes: 0 ok, 5 the lab is not running or a named service is not in it.`,
 }
 
 async function runNetstat(services: readonly string[], options: NetstatOptions): Promise<number> {
-  const running = (await readLabStatus()).filter((s) => s.state === "running");
-  const unknown = services.filter((name) => !running.some((s) => s.service === name));
-  if (running.length === 0 || unknown.length > 0) {
-    const what =
-      running.length === 0 ? "the lab is not running" : `not running in the lab: ${unknown.join(", ")}`;
-    process.stderr.write(
-      `socklab netstat: ${what} (running: ${running.map((s) => s.service).join(", ") || "none"})\n`,
-    );
-    return EXIT.labDown;
-  }
+  const running = await requireRunningLab(services);
   const targets = services.length > 0 ? running.filter((s) => services.includes(s.service)) : running;
   // Loaded here, not at the top: the harness is on the host only, not in the workbench image.
   const { readSocketTable } = await import("../../lab-tests/harness/socket-table/read-socket-table.ts");

@@ -1,7 +1,7 @@
 import { styleText } from "node:util";
 import type { Command } from "commander";
 import { EXIT } from "../exit-codes.ts";
-import { readLabStatus } from "../lab/read-lab-status.ts";
+import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
 
 /** `socklab tour`: each lesson of the tutorials, happening live in the running lab. */
@@ -23,13 +23,9 @@ async function runTour(): Promise<number> {
     process.stderr.write("socklab tour: run it on the host, where it can look into every container\n");
     return EXIT.usage;
   }
-  const running = (await readLabStatus()).filter((s) => s.state === "running");
-  if (running.length === 0) {
-    process.stderr.write("socklab tour: the lab is not running: start it with `npm start` or `socklab up`\n");
-    return EXIT.labDown;
-  }
   // Loaded here: the steps use the harness, which is on the host only, not in the workbench image.
   const { TOUR_STEPS, WHAT_NEXT } = await import("../tour/tour-steps.ts");
+  const running = await requireRunningLab([...new Set(TOUR_STEPS.flatMap((step) => step.services))]);
   const context = {
     container(service: string) {
       const found = running.find((s) => s.service === service);

@@ -3,10 +3,9 @@ import path from "node:path";
 import { Command, Option } from "commander";
 import { countPcapPackets } from "../capture/count-pcap-packets.ts";
 import { EXIT } from "../exit-codes.ts";
-import { COMPOSE_FILE } from "../lab/compose.ts";
-import { readLabStatus } from "../lab/read-lab-status.ts";
+import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { runCommand } from "../lab/run-command.ts";
-import { insideWorkbench } from "../lab/run-in-workbench.ts";
+import { execInWorkbench, insideWorkbench } from "../lab/run-in-workbench.ts";
 import { positiveInt } from "../parse-int-option.ts";
 
 const WORKBENCH_IMAGE = "socklab/workbench:latest";
@@ -20,22 +19,13 @@ export function registerWorkbenchCommands(program: Command): void {
     .argument("[command...]", "run this instead of an interactive shell")
     .addHelpText(
       "after",
-      "\nExamples:\n  socklab shell\n  socklab shell 'echo hi | nc -N tcp-echo 7'\nExit code: the shell's own.",
+      "\nExamples:\n  socklab shell\n  socklab shell 'echo hi | nc -N tcp-echo 7'\nExit codes: the shell's own (0 when it succeeds), 5 the lab is not running.",
     )
     .action(async (command: string[]) => {
       const bashArgs = command.length > 0 ? ["-c", command.join(" ")] : [];
       process.exitCode = insideWorkbench()
         ? await runCommand("bash", bashArgs)
-        : await runCommand("docker", [
-            "compose",
-            "-f",
-            COMPOSE_FILE,
-            "exec",
-            ...ttyFlag(),
-            "workbench",
-            "bash",
-            ...bashArgs,
-          ]);
+        : await execInWorkbench(["bash", ...bashArgs], ttyFlag());
     });
 
   program
@@ -73,11 +63,8 @@ async function capture(
     process.stderr.write(`socklab capture: --seconds is at most ${MAX_CAPTURE_SECONDS}\n`);
     return EXIT.usage;
   }
-  const target = (await readLabStatus()).find((s) => s.service === service && s.state === "running");
-  if (!target) {
-    process.stderr.write(`socklab capture: ${service} is not running in the lab\n`);
-    return EXIT.labDown;
-  }
+  const target = (await requireRunningLab([service])).find((s) => s.service === service);
+  if (!target) return EXIT.labDown; // not reached: requireRunningLab throws when it is missing
   const output = path.resolve(
     options.output ?? `${service}-${new Date().toISOString().replace(/[:.]/g, "-")}.pcap`,
   );

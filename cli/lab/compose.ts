@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+import readline from "node:readline";
+import { stripVTControlCharacters } from "node:util";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** The compose file users run, next to this package's root, whatever the working directory. */
@@ -8,13 +10,26 @@ export const COMPOSE_FILE = path.join(import.meta.dirname, "..", "..", "docker-c
 export interface ComposeResult {
   exitCode: number;
   stdout: string;
+  /** The signal this process got and passed on to compose (with `forwardSignals`), if any. */
+  stoppedBy?: NodeJS.Signals;
 }
 
 export interface ComposeOptions {
-  /** "inherit" shows compose's own output (progress of up/down); "capture" returns it. */
-  output: "inherit" | "capture";
+  /**
+   * "inherit" shows compose's own output (progress of up/down); "capture" returns it; "plain"
+   * prints it line by line without terminal control sequences: compose 2.2x starts every log line
+   * with ESC [2K even when stdout is a pipe, which breaks "one JSON object per line".
+   */
+  output: "inherit" | "capture" | "plain";
   projectName?: string;
+  /**
+   * Pass SIGINT, SIGTERM and SIGHUP on to compose and wait for it to end: `kill PID` of a
+   * `socklab logs -f` then stops compose too, where it would otherwise keep following, orphaned.
+   */
+  forwardSignals?: boolean;
 }
+
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Runs `docker compose -f <lab file> ...args` and resolves with its exit code and captured stdout. */
 export function compose(args: readonly string[], options: ComposeOptions): Promise<ComposeResult> {
@@ -25,15 +40,34 @@ export function compose(args: readonly string[], options: ComposeOptions): Promi
       stdio: ["inherit", options.output === "inherit" ? "inherit" : "pipe", "inherit"],
     });
     let stdout = "";
-    child.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.on("error", (error) =>
+    let stoppedBy: NodeJS.Signals | undefined;
+    const forward = (signal: NodeJS.Signals): void => {
+      stoppedBy ??= signal;
+      child.kill(signal);
+    };
+    if (options.forwardSignals) for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    const stopForwarding = (): void => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+    };
+    if (options.output === "plain" && child.stdout) {
+      readline
+        .createInterface({ input: child.stdout })
+        .on("line", (line) => process.stdout.write(`${stripVTControlCharacters(line)}\n`));
+      // A reader that went away (`socklab logs -f | head`) ends compose, not this process with EPIPE.
+      process.stdout.once("error", () => child.kill("SIGTERM"));
+    } else child.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+    child.on("error", (error) => {
+      stopForwarding();
       reject(
         new SocklabError("ERR_DOCKER_MISSING", `cannot run docker: ${error.message} (run npm run setup)`, {
           cause: error,
         }),
-      ),
-    );
-    child.on("close", (code, signal) => resolve({ exitCode: code ?? (signal ? 128 : 1), stdout }));
+      );
+    });
+    child.on("close", (code, signal) => {
+      stopForwarding();
+      resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, ...(stoppedBy ? { stoppedBy } : {}) });
+    });
   });
 }
 

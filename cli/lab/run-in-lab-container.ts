@@ -1,5 +1,5 @@
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { readLabStatus } from "./read-lab-status.ts";
+import { requireRunningLab } from "./require-running-lab.ts";
 import { runCommand } from "./run-command.ts";
 
 const WORKBENCH_IMAGE = "socklab/workbench:latest";
@@ -38,13 +38,15 @@ export async function runInLabContainer(args: readonly string[], hostDir: string
   return runCommand("docker", runArgs);
 }
 
+// The lab being down is ERR_LAB_DOWN (exit 5), raised before anything is started.
 async function labNetwork(): Promise<string> {
-  const workbench = (await readLabStatus()).find((s) => s.service === "workbench" && s.state === "running");
+  const running = await requireRunningLab(["workbench"]);
+  const workbench = running.find((s) => s.service === "workbench");
   const network = workbench?.networks[0];
   if (!network)
     throw new SocklabError(
       "ERR_LAB_DOWN",
-      "the lab is not running: start it with `npm start` or `socklab up`",
+      "the lab's workbench is on no network: restart it with `socklab up`",
     );
   return network;
 }

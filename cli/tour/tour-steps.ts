@@ -1,6 +1,7 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import { styleText } from "node:util";
 import { startPuppet } from "../../lab-tests/harness/puppet/start-puppet.ts";
-import { execInContainer } from "../../lab-tests/harness/exec-in-container.ts";
 import { formatSocketTable } from "../../lab-tests/harness/socket-table/format-socket-table.ts";
 import { readSocketTable } from "../../lab-tests/harness/socket-table/read-socket-table.ts";
 import type { SocketEntry } from "../../lab-tests/harness/socket-table/socket-entry.ts";
@@ -9,6 +10,7 @@ import {
   waitForSocket,
   type LabContainer,
 } from "../../lab-tests/harness/socket-table/wait-for-socket.ts";
+import { startWorkbenchScript, type ScriptEvent } from "./start-workbench-script.ts";
 
 /** What every step can use: the lab's containers by service, and a way to print. */
 export interface TourContext {
@@ -18,16 +20,21 @@ export interface TourContext {
 
 export interface TourStep {
   title: string;
+  /** The services the step talks to: the tour starts only when all of them run. */
+  services: readonly string[];
   run(context: TourContext): Promise<void>;
 }
 
 const WAIT_MS = 10_000;
+const ECHO_PORT = 7;
 const STICKY_PORT = 7400;
+const FILE_TRANSFER_PORT = 9000;
+const CHAT_PORT = 6667;
 
 /** Prints the rows of each container's table that `keep` selects, as socklab netstat would. */
 async function showTables(
   context: TourContext,
-  services: string[],
+  services: readonly string[],
   keep: (entry: SocketEntry) => boolean,
 ): Promise<void> {
   for (const service of services) {
@@ -37,29 +44,47 @@ async function showTables(
   }
 }
 
-async function inWorkbench(context: TourContext, script: string): Promise<string> {
-  const { exitCode, stdout, stderr } = await execInContainer(context.container("workbench").id, [
-    "sh",
-    "-c",
-    script,
-  ]);
-  if (exitCode !== 0) throw new Error(`\`${script}\` exited ${exitCode}: ${stderr}`);
-  return stdout;
+/** Both ends of one TCP connection, seen from either side: `localPort:serverPort` and back. */
+function connectionOf(clientPort: number, serverPort: number): (entry: SocketEntry) => boolean {
+  return (e) =>
+    e.protocol === "tcp" &&
+    ((e.localPort === clientPort && e.remotePort === serverPort) ||
+      (e.localPort === serverPort && e.remotePort === clientPort));
+}
+
+/** The TCP socket toward `remotePort` that a tour script in the workbench holds. */
+async function socketOfScript(
+  context: TourContext,
+  program: string,
+  remotePort: number,
+): Promise<SocketEntry> {
+  const table = await readSocketTable(context.container("workbench").id, "workbench");
+  const found = table.entries.find(
+    (e) => e.protocol === "tcp" && e.remotePort === remotePort && e.owner?.program === program,
+  );
+  if (!found) throw new Error(`no socket of ${program} toward port ${remotePort} in the workbench`);
+  return found;
 }
 
 const handshakeAndClose: TourStep = {
   title: "TCP: the handshake, ESTABLISHED, and TIME_WAIT at the side that closes first",
+  services: ["workbench", "tcp-echo"],
   async run(context) {
     const workbench = context.container("workbench");
     const tcpEcho = context.container("tcp-echo");
-    context.say("Before: tcp-echo LISTENs on port 7; the workbench has no socket toward it.");
+    context.say("Before: tcp-echo LISTENs on port 7; the workbench has no open socket toward it.");
     await showTables(
       context,
       ["tcp-echo"],
-      (e) => e.protocol === "tcp" && e.localPort === 7 && e.state === "LISTEN",
+      (e) => e.protocol === "tcp" && e.localPort === ECHO_PORT && e.state === "LISTEN",
+    );
+    await showTables(
+      context,
+      ["workbench"],
+      (e) => e.protocol === "tcp" && e.remotePort === ECHO_PORT && e.state !== "TIME_WAIT",
     );
     await using client = await startPuppet("workbench", workbench.id);
-    client.send({ op: "connect", host: "tcp-echo", port: 7 });
+    client.send({ op: "connect", host: "tcp-echo", port: ECHO_PORT });
     const clientPort = (await client.next("connected"))["localPort"] as number;
     await waitForSocket(
       tcpEcho,
@@ -67,7 +92,7 @@ const handshakeAndClose: TourStep = {
       { timeoutMs: WAIT_MS, peer: workbench },
     );
     context.say(`\nDuring: SYN, SYN-ACK, ACK done, both ends are ESTABLISHED (client port ${clientPort}).`);
-    const thisConnection = (e: SocketEntry) => e.localPort === clientPort || e.remotePort === clientPort;
+    const thisConnection = connectionOf(clientPort, ECHO_PORT);
     await showTables(context, ["workbench", "tcp-echo"], thisConnection);
     client.send({ op: "end" });
     await client.next("close");
@@ -86,6 +111,7 @@ const handshakeAndClose: TourStep = {
 
 const stickyPackets: TourStep = {
   title: "TCP carries bytes, not messages: ten writes, one read",
+  services: ["workbench", "tcp-echo"],
   async run(context) {
     await using reader = await startPuppet("tcp-echo", context.container("tcp-echo").id);
     reader.send({ op: "listen", port: STICKY_PORT, pauseOnConnect: true });
@@ -101,11 +127,7 @@ const stickyPackets: TourStep = {
     context.say(
       `The workbench made 10 write() calls; the reader has not read yet, so all ${messages.length} bytes wait in its Recv-Q:`,
     );
-    await showTables(
-      context,
-      ["tcp-echo"],
-      (e) => e.localPort === STICKY_PORT && e.remotePort === clientPort,
-    );
+    await showTables(context, ["workbench", "tcp-echo"], connectionOf(clientPort, STICKY_PORT));
     reader.send({ op: "resume" });
     const read = await reader.next("data");
     context.say(
@@ -114,68 +136,140 @@ const stickyPackets: TourStep = {
   },
 };
 
+interface UdpRound {
+  sentBytes: number;
+  receivedBytes: number | null;
+  match: boolean;
+}
+
 const udpDatagrams: TourStep = {
   title: "UDP: datagrams keep their boundaries, and there is no connection",
+  services: ["workbench", "udp-echo"],
   async run(context) {
-    const out = await inWorkbench(
-      context,
-      "for size in 0 1472 1473 65507; do socklab echo --udp --size $size --json; done",
-    );
-    for (const line of out.trim().split("\n")) {
-      const round = JSON.parse(line) as { sentBytes: number; receivedBytes: number; match: boolean };
-      context.say(
-        `  sent one datagram of ${round.sentBytes} bytes, got one of ${round.receivedBytes} back${round.match ? ", identical" : ", DIFFERENT"}`,
-      );
+    await using script = startWorkbenchScript(context.container("workbench").id, "udp-datagrams.ts");
+    const sent = await script.next("sent");
+    const localPort = sent["localPort"] as number;
+    const rounds = sent["rounds"] as UdpRound[];
+    for (const round of rounds) {
+      const back =
+        round.receivedBytes === null
+          ? "got nothing back (a lost datagram is not resent)"
+          : `got one of ${round.receivedBytes} back${round.match ? ", identical" : ", DIFFERENT"}`;
+      context.say(`  sent one datagram of ${round.sentBytes} bytes, ${back}`);
     }
     context.say(
-      "\nudp-echo has a single socket, UNCONN, whoever sends to it: no handshake, no per-peer state.",
+      `\nThe workbench's socket (port ${localPort}) was never connected: after ${rounds.length} round trips it still has no foreign address (0.0.0.0:*), and no state but UNCONN.`,
     );
-    await showTables(context, ["udp-echo"], (e) => e.protocol === "udp" && e.localPort === 7);
+    await showTables(context, ["workbench"], (e) => e.protocol === "udp" && e.localPort === localPort);
+    context.say(
+      "udp-echo has a single socket, UNCONN, whoever sends to it: no handshake, no per-peer state.",
+    );
+    await showTables(context, ["udp-echo"], (e) => e.protocol === "udp" && e.localPort === ECHO_PORT);
+    script.send("done");
+    await script.finish();
+    const failed = rounds.filter((round) => !round.match);
+    if (failed.length > 0)
+      throw new Error(
+        `${failed.length} of ${rounds.length} datagrams did not come back identical (sizes ${failed.map((r) => r.sentBytes).join(", ")})`,
+      );
   },
 };
+
+const PROGRESS_BAR_CELLS = 20;
+
+function describeProgress(event: ScriptEvent): string {
+  const percent = event["percent"] as number;
+  const filled = Math.round((percent / 100) * PROGRESS_BAR_CELLS);
+  const bar = `${"#".repeat(filled)}${"-".repeat(PROGRESS_BAR_CELLS - filled)}`;
+  return `  put tour.bin [${bar}] ${String(percent).padStart(3)}%  ${String(event["doneBytes"])}/${String(event["totalBytes"])} bytes`;
+}
 
 const fileTransfer: TourStep = {
   title: "File transfer: a length-prefixed header, the bytes, and a SHA-256 check",
+  services: ["workbench", "file-transfer"],
   async run(context) {
-    const out = await inWorkbench(
-      context,
-      "head -c 5242880 /dev/urandom >/tmp/tour.bin && socklab put /tmp/tour.bin tour.bin 2>&1 && sha256sum /tmp/tour.bin && socklab rm tour.bin >/dev/null",
+    const workbench = context.container("workbench");
+    const server = context.container("file-transfer");
+    await using script = startWorkbenchScript(workbench.id, "file-upload.ts");
+    const shown = new Set<ScriptEvent>();
+    const showProgress = () => {
+      for (const e of script.events.filter((e) => e.event === "progress" && !shown.has(e))) {
+        shown.add(e);
+        context.say(describeProgress(e));
+      }
+    };
+    await script.next("halfway");
+    showProgress();
+    const clientPort = (await socketOfScript(context, "tour-put", FILE_TRANSFER_PORT)).localPort;
+    const thisConnection = connectionOf(clientPort, FILE_TRANSFER_PORT);
+    context.say(
+      `\nDuring: half of the file is sent and the upload waits; the connection (client port ${clientPort}) is ESTABLISHED at both ends.`,
     );
-    // The progress at 0, 50 and 100 %, then the result and the hash computed here for comparison.
-    const shown = out
-      .trim()
-      .split("\n")
-      .filter((line) => !/: [1-46-9]0% /.test(line));
-    for (const line of shown) context.say(`  ${line}`);
-    context.say("\nThe upload appeared under its name only after the server checked its size and SHA-256.");
+    await showTables(context, ["workbench", "file-transfer"], thisConnection);
+    context.say("");
+    script.send("go");
+    const stored = await script.next("stored");
+    showProgress();
+    context.say(
+      `\nStored ${String(stored["name"])} (${String(stored["size"])} bytes): the server compared the bytes with the SHA-256 the header announced, and only then gave it its name:\n  sha256 ${String(stored["sha256"])}`,
+    );
+    await script.next("closed");
+    await script.finish();
+    await waitForSocket(
+      workbench,
+      { localPort: clientPort, remotePort: FILE_TRANSFER_PORT, state: "TIME_WAIT" },
+      { timeoutMs: WAIT_MS, peer: server },
+    );
+    await waitForNoSocket(
+      server,
+      { localPort: FILE_TRANSFER_PORT, remotePort: clientPort },
+      { timeoutMs: WAIT_MS, peer: workbench },
+    );
+    context.say(
+      "\nAfter: the client closed first, so the workbench holds TIME_WAIT; file-transfer holds nothing.",
+    );
+    await showTables(context, ["workbench", "file-transfer"], thisConnection);
+    context.say(
+      "\ntour.bin stays in the store: `node cli/main.ts get tour.bin` fetches it and checks it again.",
+    );
   },
 };
 
+interface HeardLine {
+  by: string;
+  from: string;
+  text: string;
+}
+
 const chat: TourStep = {
   title: "Chat: two people in one room",
+  services: ["workbench", "chat"],
   async run(context) {
-    const script = `import { ChatClient } from "/app/clients/chat/chat-client.ts";
-const connect = (nick) => ChatClient.connect({ host: "chat", port: 6667, nick, room: "#tour" });
-const alice = await connect("alice");
-const bob = await connect("bob");
-alice.send("hello, bob");
-const heard = await bob.waitFor((e) => e.kind === "message" && e.from === "alice");
-bob.send("hi alice!");
-const answer = await alice.waitFor((e) => e.kind === "message" && e.from === "bob");
-await Promise.all([alice.quit(), bob.quit()]);
-console.log(JSON.stringify([heard, answer]));`;
-    const { exitCode, stdout, stderr } = await execInContainer(context.container("workbench").id, [
-      "node",
-      "--input-type=module",
-      "-e",
-      script,
-    ]);
-    if (exitCode !== 0) throw new Error(`the chat exchange failed: ${stderr}`);
-    const events = JSON.parse(stdout) as { kind: string; from?: string; nick?: string; text?: string }[];
-    for (const e of events)
-      context.say(
-        e.kind === "join" ? `  * ${String(e.nick)} joined #tour` : `  ${String(e.from)}: ${String(e.text)}`,
-      );
+    await using script = startWorkbenchScript(context.container("workbench").id, "two-users-chat.ts");
+    const talked = await script.next("talked");
+    const ports = talked["ports"] as { alice: number; bob: number };
+    for (const line of talked["heard"] as HeardLine[])
+      context.say(`  ${line.by} received in ${String(talked["room"])}: ${line.from}: ${line.text}`);
+    const users = [ports.alice, ports.bob];
+    context.say(
+      `\nWhile they are in the room, the chat server holds one ESTABLISHED socket per user (alice from port ${ports.alice}, bob from ${ports.bob}), next to its LISTEN:`,
+    );
+    await showTables(
+      context,
+      ["chat"],
+      (e) =>
+        e.protocol === "tcp" &&
+        e.localPort === CHAT_PORT &&
+        (e.state === "LISTEN" || users.includes(e.remotePort)),
+    );
+    await showTables(
+      context,
+      ["workbench"],
+      (e) => e.protocol === "tcp" && e.remotePort === CHAT_PORT && users.includes(e.localPort),
+    );
+    script.send("quit");
+    await script.next("quit");
+    await script.finish();
     context.say("\nnc users and IRC clients share the same rooms: try `nc chat 6667` in the workbench.");
   },
 };
@@ -189,11 +283,16 @@ export const TOUR_STEPS: readonly TourStep[] = [
   chat,
 ];
 
+// Counted, not written down: the tour names as many exercises as docs/exercises/ holds.
+const EXERCISES_DIR = path.join(import.meta.dirname, "..", "..", "docs", "exercises");
+const EXERCISE_COUNT = readdirSync(EXERCISES_DIR).filter((name) => /^\d+-.+\.md$/.test(name)).length;
+
 export const WHAT_NEXT = `What to try next:
   node cli/main.ts shell                      a shell in the workbench: nc, socat, ss, tcpdump, python3
   node cli/main.ts netstat --watch            watch every socket of the lab change state
   node cli/main.ts chat --nick you            chat in #lab (others can join with: nc chat 6667)
+  node cli/main.ts get tour.bin               the tour's file, its SHA-256 checked again
   node cli/main.ts capture tcp-echo           a pcap of a service's traffic, for Wireshark
-  docs/exercises/                             six exercises, each with a check
+  docs/exercises/                             ${EXERCISE_COUNT} exercises, each with a check
   docs/tcp-states.md                          every TCP state, and how the lab makes it happen
   node cli/main.ts tour                       this tour again`;

@@ -1,19 +1,26 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { createHash, randomBytes, randomInt } from "node:crypto";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countPcapPackets } from "../../cli/capture/count-pcap-packets.ts";
-import { TEST_PROJECT_PREFIX } from "../harness/lab-project.ts";
+import { COMPOSE_PROJECT_LABEL, REPO_ROOT, TEST_PROJECT_PREFIX } from "../harness/lab-project.ts";
+import { readJsonLogLines } from "../harness/read-container-logs.ts";
 import { runSocklab, spawnSocklab } from "../harness/run-socklab.ts";
 import { startLab, type Lab } from "../harness/start-lab.ts";
 import { waitFor } from "../harness/wait-for.ts";
+
+const execFileAsync = promisify(execFile);
 
 interface ServiceStatus {
   service: string;
   state: string;
   health: string;
   addresses: string[];
+  ports: { port: number; protocol: string; published: string[] }[];
 }
 
 let lab: Lab;
@@ -30,7 +37,7 @@ afterAll(async () => {
 });
 
 describe("the socklab command against a running lab", () => {
-  it("status: every service running and healthy, with its address on labnet", async () => {
+  it("status: every service running and healthy, with its address on labnet and the ports it listens on", async () => {
     const json = await runSocklab(lab, ["status", "--json"]);
     expect(json.exitCode).toBe(0);
     const status = JSON.parse(json.stdout) as ServiceStatus[];
@@ -44,15 +51,74 @@ describe("the socklab command against a running lab", () => {
     for (const s of status.filter((s) => s.service !== "workbench"))
       expect(s).toMatchObject({ state: "running", health: "healthy" });
     for (const s of status) expect(s.addresses[0]).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    expect((await runSocklab(lab, ["status"])).stdout).toMatch(
-      /^tcp-echo +running +healthy +\d+\.\d+\.\d+\.\d+$/m,
-    );
+    // Read from each container's sockets: nothing in the compose file or the images declares them.
+    expect(Object.fromEntries(status.map((s) => [s.service, s.ports]))).toEqual({
+      chat: [{ port: 6667, protocol: "tcp", published: [] }],
+      "file-transfer": [{ port: 9000, protocol: "tcp", published: [] }],
+      "tcp-echo": [{ port: 7, protocol: "tcp", published: [] }],
+      "udp-echo": [{ port: 7, protocol: "udp", published: [] }],
+      workbench: [],
+    });
+    const table = (await runSocklab(lab, ["status"])).stdout;
+    expect(table).toMatch(/^SERVICE +STATE +HEALTH +ADDRESS +PORTS$/m);
+    expect(table).toMatch(/^tcp-echo +running +healthy +\d+\.\d+\.\d+\.\d+ +7\/tcp$/m);
+    expect(table).toMatch(/^udp-echo +running +healthy +\d+\.\d+\.\d+\.\d+ +7\/udp$/m);
+    expect(table).toMatch(/^workbench +running +- +\d+\.\d+\.\d+\.\d+ +-$/m);
   });
 
   it("logs: a service's JSON log lines", async () => {
     const { exitCode, stdout } = await runSocklab(lab, ["logs", "tcp-echo"]);
     expect(exitCode).toBe(0);
+    // One JSON object per line, and nothing else: no terminal control sequences either.
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines.map((line) => (JSON.parse(line) as { service: string }).service)).toEqual(
+      lines.map(() => "tcp-echo"),
+    );
     expect(stdout).toContain('"message":"tcp-echo listening on [::]:7"');
+  });
+
+  it("logs without a service: the lines of every service", async () => {
+    const { exitCode, stdout } = await runSocklab(lab, ["logs"]);
+    expect(exitCode).toBe(0);
+    const services = new Set(
+      stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { service: string }).service),
+    );
+    expect([...services].sort()).toEqual(["chat", "file-transfer", "tcp-echo", "udp-echo"]);
+  });
+
+  it("logs -f: prints lines logged after it started, and stops with docker compose when killed", async () => {
+    const follow = spawnSocklab(lab, ["logs", "-f", "tcp-echo"]);
+    let output = "";
+    follow.stdout?.setEncoding("utf8").on("data", (text: string) => (output += text));
+    try {
+      await waitFor(() => (output.includes("tcp-echo listening on") ? true : undefined), {
+        timeoutMs: 10_000,
+        what: "logs -f to print the lines already there",
+      });
+      // A source port of our choosing names the connection in tcp-echo's close line.
+      const sourcePort = randomInt(40_000, 50_000);
+      await lab.sh("workbench", `echo hi | nc -N -p ${sourcePort} tcp-echo 7`);
+      const peer = `${await addressOf("workbench")}:${sourcePort}`;
+      await waitFor(() => (output.includes(`"event":"close","peer":"${peer}"`) ? true : undefined), {
+        timeoutMs: 10_000,
+        what: `logs -f to print the close of the connection from ${peer}`,
+        describeLast: () => output,
+      });
+      const followers = await descendantsOf(follow.pid ?? -1);
+      expect(followers.length).toBeGreaterThan(0); // docker compose logs --follow, under socklab
+      follow.kill("SIGTERM");
+      const [code] = (await once(follow, "close")) as [number | null];
+      expect(code).toBe(130);
+      await waitFor(async () => ((await stillRunning(followers)).length === 0 ? true : undefined), {
+        timeoutMs: 10_000,
+        what: "docker compose logs --follow to stop with socklab",
+      });
+    } finally {
+      if (follow.exitCode === null && follow.signalCode === null) follow.kill("SIGKILL");
+    }
   });
 
   it("echo: round trips from the host, through the workbench, over TCP and UDP", async () => {
@@ -186,23 +252,154 @@ describe("the socklab command against a running lab", () => {
     expect(countPcapPackets(await readFile(file))).toBe(summary.packets);
   });
 
-  it("tour: every step runs against the lab", async () => {
+  it("tour: shows both ends' real sockets at each step, a checked file and a chat that happened", async () => {
     const { exitCode, stdout } = await runSocklab(lab, ["tour"]);
-    expect(exitCode).toBe(0);
-    for (const seen of [
-      "LISTEN",
-      "ESTABLISHED",
-      "TIME_WAIT",
-      "UNCONN",
-      "sha256",
-      "alice: hello, bob",
-      "What to try next",
-    ]) {
-      expect(stdout).toContain(seen);
-    }
     expect(stdout).not.toContain("this step failed");
+    expect(exitCode).toBe(0);
+    const ip = {
+      workbench: await addressOf("workbench"),
+      tcpEcho: await addressOf("tcp-echo"),
+      fileTransfer: await addressOf("file-transfer"),
+      chat: await addressOf("chat"),
+    };
+    const [workbench, tcpEcho, fileTransfer, chat] = [ip.workbench, ip.tcpEcho, ip.fileTransfer, ip.chat].map(
+      escapeRegExp,
+    );
+    // One row of a table the tour printed, as formatSocketTable writes it.
+    const row = (fields: string) => new RegExp(`^${fields}$`, "m");
+    const portIn = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? Number.NaN);
+    const queues = "\\d+ +\\d+";
+
+    // Handshake and close: one client port, ESTABLISHED at both ends, then TIME_WAIT at the client,
+    // and tcp-echo logged that very connection.
+    const echoClient = portIn(
+      row(`tcp +${queues} +${workbench}:(\\d+) +${tcpEcho}:7 +ESTABLISHED +\\d+/socket-puppet`),
+    );
+    expect(echoClient).toBeGreaterThan(0);
+    expect(stdout).toMatch(
+      row(`tcp6? +${queues} +${tcpEcho}:7 +${workbench}:${echoClient} +ESTABLISHED +\\d+/tcp-echo`),
+    );
+    expect(stdout).toMatch(row(`tcp +0 +0 +${workbench}:${echoClient} +${tcpEcho}:7 +TIME_WAIT +-`));
+    expect(await logLines("tcp-echo")).toContainEqual(
+      expect.objectContaining({ event: "close", peer: `${ip.workbench}:${echoClient}`, bytesIn: 0 }),
+    );
+
+    // Sticky packets: the 100 bytes of ten writes wait in the reader's Recv-Q.
+    expect(stdout).toMatch(
+      row(`tcp6? +100 +0 +${tcpEcho}:7400 +${workbench}:\\d+ +ESTABLISHED +\\d+/socket-puppet`),
+    );
+
+    // UDP: the workbench's socket, never connected, and udp-echo's, both UNCONN; every size back.
+    const wildcard = "(\\[::\\]|0\\.0\\.0\\.0)";
+    expect(stdout).toMatch(
+      row(`udp +${queues} +0\\.0\\.0\\.0:\\d+ +0\\.0\\.0\\.0:\\* +UNCONN +\\d+/tour-udp`),
+    );
+    expect(stdout).toMatch(row(`udp6? +${queues} +${wildcard}:7 +${wildcard}:\\* +UNCONN +\\d+/udp-echo`));
+    for (const size of [0, 1472, 1473, 65507])
+      expect(stdout).toContain(`sent one datagram of ${size} bytes, got one of ${size} back, identical`);
+
+    // File transfer: the connection at both ends halfway, TIME_WAIT at the client after, and the
+    // hash shown is the one of the file the store now holds.
+    const putClient = portIn(
+      row(`tcp +${queues} +${workbench}:(\\d+) +${fileTransfer}:9000 +ESTABLISHED +\\d+/tour-put`),
+    );
+    expect(putClient).toBeGreaterThan(0);
+    expect(stdout).toMatch(
+      row(
+        `tcp6? +${queues} +${fileTransfer}:9000 +${workbench}:${putClient} +ESTABLISHED +\\d+/file-transfer`,
+      ),
+    );
+    expect(stdout).toMatch(row(`tcp +0 +0 +${workbench}:${putClient} +${fileTransfer}:9000 +TIME_WAIT +-`));
+    expect(stdout).toMatch(/put tour\.bin \[#{10}-{10}\] +50% +1048576\/2097152 bytes/);
+    const sha256 = /^ {2}sha256 ([0-9a-f]{64})$/m.exec(stdout)?.[1];
+    const fetched = path.join(hostDir, "tour.bin");
+    expect((await runSocklab(lab, ["get", "tour.bin", fetched])).exitCode).toBe(0);
+    expect(
+      createHash("sha256")
+        .update(await readFile(fetched))
+        .digest("hex"),
+    ).toBe(sha256);
+
+    // Chat: the lines went from alice to bob and back, and the server held one socket per user:
+    // the very connections it logged the close of, for alice and for bob.
+    expect(stdout).toContain("bob received in #tour: alice: hello, bob");
+    expect(stdout).toContain("alice received in #tour: bob: hi alice!");
+    const chatRow = new RegExp(
+      `^tcp6? +${queues} +${chat}:6667 +${workbench}:(\\d+) +ESTABLISHED +\\d+/chat$`,
+      "gm",
+    );
+    const userPorts = [...stdout.matchAll(chatRow)].map((m) => Number(m[1]));
+    expect(userPorts).toHaveLength(2);
+    const closes = await waitFor(
+      async () => {
+        const lines = (await logLines("chat")).filter((line) => line["event"] === "close");
+        const nicks = userPorts.map(
+          (port) => lines.find((l) => l["peer"] === `${ip.workbench}:${port}`)?.["nick"],
+        );
+        return nicks.every((nick) => nick !== undefined) ? nicks : undefined;
+      },
+      { timeoutMs: 10_000, what: "chat to log the close of both users' connections" },
+    );
+    expect(closes.sort()).toEqual(["alice", "bob"]);
+
+    const exercises = (await readdir(path.join(REPO_ROOT, "docs", "exercises"))).filter((f) =>
+      /^\d+-/.test(f),
+    );
+    expect(exercises.length).toBeGreaterThanOrEqual(6);
+    expect(stdout).toMatch(
+      new RegExp(`^ {2}docs/exercises/ +${exercises.length} exercises, each with a check$`, "m"),
+    );
   });
 });
+
+/** A service's address on labnet, as the engine gave it. */
+async function addressOf(service: string): Promise<string> {
+  const { stdout } = await execFileAsync("docker", [
+    "inspect",
+    "--format",
+    "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+    lab.containerId(service),
+  ]);
+  return stdout.trim();
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function logLines(service: string): Promise<Record<string, unknown>[]> {
+  return readJsonLogLines(lab.containerId(service));
+}
+
+/** Every process below `pid` on this host, from the parent pids in /proc. */
+async function descendantsOf(pid: number): Promise<number[]> {
+  const parentOf = new Map<number, number>();
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, "utf8").catch(() => "");
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    parentOf.set(Number(name), ppid);
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0;) {
+    frontier = [...parentOf].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...frontier);
+  }
+  return found;
+}
+
+async function stillRunning(pids: readonly number[]): Promise<number[]> {
+  const alive = await Promise.all(
+    pids.map((pid) =>
+      readFile(`/proc/${pid}/stat`, "utf8").then(
+        (stat) => !/^\d+ \(.*\) Z /.test(stat), // a zombie has ended; only its parent has not reaped it
+        () => false,
+      ),
+    ),
+  );
+  return pids.filter((_, index) => alive[index]);
+}
 
 // The capture helper is a container on the tcp-echo's network namespace, started by docker run.
 async function isCapturing(): Promise<boolean> {
@@ -216,8 +413,9 @@ async function isCapturing(): Promise<boolean> {
 }
 
 describe("socklab up and down", () => {
-  it("brings a lab up healthy and takes it down with its volumes", async () => {
+  it("brings a lab up healthy; down keeps the stored files' volume, down --volumes removes it", async () => {
     const project = `${TEST_PROJECT_PREFIX}cli-${randomBytes(3).toString("hex")}`;
+    const filestore = `${project}_filestore`;
     try {
       expect((await runSocklab(project, ["up"])).exitCode).toBe(0);
       const status = JSON.parse((await runSocklab(project, ["status", "--json"])).stdout) as ServiceStatus[];
@@ -227,11 +425,28 @@ describe("socklab up and down", () => {
         "tcp-echo",
         "udp-echo",
       ]);
+      expect(await volumesOf(project)).toEqual([filestore]);
+      expect((await runSocklab(project, ["down"])).exitCode).toBe(0);
+      const after = await runSocklab(project, ["status", "--json"]);
+      expect(after.exitCode).toBe(5);
+      expect(JSON.parse(after.stdout)).toEqual([]);
+      expect(await volumesOf(project)).toEqual([filestore]);
     } finally {
       expect((await runSocklab(project, ["down", "--volumes"])).exitCode).toBe(0);
     }
-    const after = await runSocklab(project, ["status", "--json"]);
-    expect(after.exitCode).toBe(5);
-    expect(JSON.parse(after.stdout)).toEqual([]);
+    expect(await volumesOf(project)).toEqual([]);
   });
 });
+
+/** The volumes of a compose project, as `docker volume ls` lists them. */
+async function volumesOf(project: string): Promise<string[]> {
+  const { stdout } = await execFileAsync("docker", [
+    "volume",
+    "ls",
+    "--filter",
+    `label=${COMPOSE_PROJECT_LABEL}=${project}`,
+    "--format",
+    "{{.Name}}",
+  ]);
+  return stdout.split("\n").filter(Boolean).sort();
+}

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { COMPOSE_FILE_NAME, REPO_ROOT } from "./lab-project.ts";
 import { pruneSupersededImages } from "./prune-superseded-images.ts";
+import { removeFixtureImages } from "./remove-fixture-images.ts";
 import { sweepLeftovers } from "./sweep-leftovers.ts";
 
 const execFileAsync = promisify(execFile);
@@ -19,6 +20,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   await pruneSupersededImages();
   return async () => {
     await sweepLeftovers();
+    await removeFixtureImages();
     // Builds under another project name (socklab up in the CLI tests) leave the earlier images untagged.
     await pruneSupersededImages();
   };

@@ -1,0 +1,47 @@
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import { readLabStatus, type ServiceStatus } from "./read-lab-status.ts";
+
+/** How to start the lab, for every message that says it is not running. */
+const START_HINT = "start it with `npm start` or `socklab up`";
+
+export interface RequireLabOptions {
+  /** Accept containers in any state (logs of a stopped lab); by default they must be running. */
+  anyState?: boolean;
+}
+
+/**
+ * The lab's containers (running ones, unless `anyState`), checked before a command needs them:
+ * ERR_LAB_DOWN (exit 5) when there are none, or when one of `needed` is not among them.
+ */
+export async function requireRunningLab(
+  needed: readonly string[] = [],
+  options: RequireLabOptions = {},
+): Promise<ServiceStatus[]> {
+  const status = await readLabStatus();
+  const usable = options.anyState ? status : status.filter((s) => s.state === "running");
+  const project = labProjectName();
+  if (usable.length === 0) {
+    const what = options.anyState ? "no container" : "no running container";
+    throw new SocklabError(
+      "ERR_LAB_DOWN",
+      `the lab is not running (compose project ${project} has ${what}): ${START_HINT}`,
+    );
+  }
+  const missing = needed.filter((service) => !usable.some((s) => s.service === service));
+  if (missing.length > 0) {
+    const states = missing.map((service) => {
+      const found = status.find((s) => s.service === service);
+      return `${service} (${found ? found.state : "no such container"})`;
+    });
+    throw new SocklabError(
+      "ERR_LAB_DOWN",
+      `not running in the lab: ${states.join(", ")}; running in compose project ${project}: ${usable.map((s) => s.service).join(", ")}; ${START_HINT}`,
+    );
+  }
+  return usable;
+}
+
+// COMPOSE_PROJECT_NAME outranks the `name:` of docker-compose.yml, which is socklab.
+function labProjectName(): string {
+  return process.env["COMPOSE_PROJECT_NAME"] || "socklab";
+}
