@@ -3,16 +3,12 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type RunningFileTransferServer,
-  startFileTransferServer,
-} from "../../services/file-transfer/file-transfer-server.ts";
 import { startTcpRelay } from "../../services/file-transfer/testing/start-tcp-relay.ts";
+import { startTemporaryFileTransfer } from "../../services/file-transfer/testing/start-temporary-file-transfer.ts";
 import { waitUntil } from "../../services/file-transfer/testing/wait-until.ts";
 import { EXIT } from "../exit-codes.ts";
 import { registerFileCommands, serviceOptionArgs, type ServiceOptions } from "./file-commands.ts";
@@ -25,25 +21,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Setup {
-  server: RunningFileTransferServer;
-  storeDir: string;
-  workDir: string;
-}
-
-async function setup(): Promise<Setup> {
-  const workDir = await mkdtemp(join(tmpdir(), "socklab-file-commands-"));
-  cleanups.push(() => rm(workDir, { recursive: true, force: true }));
-  const storeDir = join(workDir, "store");
-  const server = await startFileTransferServer({
-    storeDir,
-    port: 0,
-    host: "127.0.0.1",
-    log: () => undefined,
-  });
-  cleanups.push(() => server.close(0));
-  return { server, storeDir, workDir };
-}
+const setup = () => startTemporaryFileTransfer(cleanups);
 
 interface RunningCli {
   readonly stdout: string;

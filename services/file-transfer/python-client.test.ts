@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type RunningFileTransferServer, startFileTransferServer } from "./file-transfer-server.ts";
+import type { RunningFileTransferServer } from "./file-transfer-server.ts";
+import { startTemporaryFileTransfer } from "./testing/start-temporary-file-transfer.ts";
 import { RawTestConnection } from "./testing/raw-test-connection.ts";
 import { waitUntil } from "./testing/wait-until.ts";
 
@@ -38,17 +38,8 @@ function runPythonClient(port: number, ...args: string[]): Promise<PythonRun> {
 }
 
 async function setup(): Promise<{ server: RunningFileTransferServer; dir: string; storeDir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "socklab-ft-python-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const storeDir = join(dir, "store");
-  const server = await startFileTransferServer({
-    storeDir,
-    port: 0,
-    host: "127.0.0.1",
-    log: () => undefined,
-  });
-  cleanups.push(() => server.close(0));
-  return { server, dir, storeDir };
+  const { server, workDir, storeDir } = await startTemporaryFileTransfer(cleanups, { log: () => undefined });
+  return { server, dir: workDir, storeDir };
 }
 
 describe("the Python client in docs/protocols", () => {
