@@ -54,6 +54,17 @@ describe("the lab's isolation and the services' privileges, read from the runnin
     },
   );
 
+  it.each(SERVICES)("gives %s no writable place but the file store", async (service) => {
+    const info = await inspect(service);
+    const writable = info.Mounts.filter((mount) => mount.RW).map((mount) => mount.Destination);
+    expect(writable).toEqual(service === "file-transfer" ? ["/data"] : []);
+    expect(info.HostConfig.Tmpfs ?? {}).toEqual({});
+    // Every other directory refuses a write, /tmp included: a name that escaped the store would fail.
+    const probe =
+      "for d in / /app /tmp /home /var /etc; do touch $d/probe 2>/dev/null && echo $d; done; true";
+    expect(await lab.sh(service, probe)).toBe("");
+  });
+
   it("keeps the workbench's privileges to what tcpdump needs", async () => {
     const info = await inspect("workbench");
     expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
