@@ -16,7 +16,7 @@ import { waitFor } from "../harness/wait-for.ts";
 // where it started and it holds no socket in CLOSE_WAIT.
 const OVERRIDES = ["lab-tests/states/compose.states.yml", "lab-tests/hardening/compose.hardening.yml"];
 const CONNECTION_LIMIT = 40;
-const MEMORY_SLACK_KIB = 64 * 1024;
+const MEMORY_SLACK_KIB = 32 * 1024;
 
 interface TcpService {
   name: "tcp-echo" | "file-transfer" | "chat";
@@ -160,10 +160,31 @@ async function rssKiB(service: string): Promise<number> {
 }
 
 async function expectServing(service: TcpService): Promise<void> {
-  const info = await dockerClient().getContainer(lab.containerId(service.name)).inspect();
+  await expectHealthyWithinLimits(service.name);
+  await lab.sh("workbench", service.wellBehaved);
+}
+
+// The container's own cgroup files: cgroup v2 has them at the root, v1 under each controller.
+const LIMIT_EVENTS_SCRIPT = `if [ -r /sys/fs/cgroup/memory.events ]
+then cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/pids.events
+else cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/pids/pids.events
+fi`;
+
+/**
+ * Healthy, never restarted, and never at its limits: the container's cgroup counts OOM kills
+ * (oom_kill) and forks refused at the pids limit (max) since it started.
+ */
+async function expectHealthyWithinLimits(service: string): Promise<void> {
+  const info = await dockerClient().getContainer(lab.containerId(service)).inspect();
   expect(info.State.Health?.Status).toBe("healthy");
   expect(info.State.Restarting).toBe(false);
-  await lab.sh("workbench", service.wellBehaved);
+  expect(info.RestartCount).toBe(0);
+  const events = await lab.sh(service, LIMIT_EVENTS_SCRIPT);
+  const count = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(events)?.[1]);
+  expect({ oomKills: count("oom_kill"), pidsRefused: count("max") }, events).toEqual({
+    oomKills: 0,
+    pidsRefused: 0,
+  });
 }
 
 describe.each(SERVICES)("$name under hostile clients", (service) => {
@@ -316,7 +337,7 @@ describe.each(SERVICES)("$name under hostile clients", (service) => {
 });
 
 describe("udp-echo under hostile senders", () => {
-  it("survives 10,000 random datagrams and still echoes", async () => {
+  it("survives 10,000 random datagrams, still echoes, stays within its limits and gives its memory back", async () => {
     const script = `
 import dgram from "node:dgram";
 import { randomBytes, randomInt } from "node:crypto";
@@ -326,7 +347,16 @@ const sends = Array.from({ length: 10000 }, () => new Promise((resolve) =>
   socket.send(randomBytes(randomInt(0, 1400)), 7, "udp-echo", (error) => resolve(error ? 0 : 1))));
 const sent = (await Promise.all(sends)).reduce((a, b) => a + b, 0);
 socket.close(() => console.log(JSON.stringify({ sent })));`;
+    const baselineKiB = await rssKiB("udp-echo");
     expect(await runScript(script)).toEqual({ sent: 10_000 });
     expect(await lab.sh("workbench", "socklab echo --udp still-here")).toBe("still-here\n");
+    await expectHealthyWithinLimits("udp-echo");
+    await waitFor(
+      async () => ((await rssKiB("udp-echo")) < baselineKiB + MEMORY_SLACK_KIB ? true : undefined),
+      {
+        timeoutMs: 20_000,
+        what: `udp-echo's memory to come back within ${MEMORY_SLACK_KIB} KiB of ${baselineKiB} KiB`,
+      },
+    );
   });
 });
