@@ -19,6 +19,7 @@ describe("judgeMemory", () => {
     );
     expect(judged.flat).toBe(true);
     expect(judged.baselineBytes).toBe(70 * MIB);
+    expect(judged.endBytes).toBe(70 * MIB);
   });
 
   it("calls memory not flat when it climbs steadily after warming up", () => {
@@ -27,7 +28,16 @@ describe("judgeMemory", () => {
       "chat",
     );
     expect(judged.flat).toBe(false);
-    expect(judged.summary).toMatch(/at the end/);
+    expect(judged.summary).toMatch(/over the last/);
+  });
+
+  it("calls a garbage collector's sawtooth flat, wherever the run happens to stop in it", () => {
+    // Climbs 15 MiB over 100 s, drops back, and again: the end of the run is at a peak.
+    const judged = judgeMemory(
+      samples((minute) => 100 * MIB + ((minute * 60) % 100) * 0.15 * MIB),
+      "chat",
+    );
+    expect(judged.flat).toBe(true);
   });
 
   it("allows a few MiB of noise on a small heap", () => {

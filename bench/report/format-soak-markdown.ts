@@ -26,13 +26,16 @@ export interface MemoryJudgement {
   summary: string;
 }
 
-// Memory is flat when what a service holds at the end is within this much of what it held once
-// warmed up: heaps grow to a working size first, then a leak shows as a steady climb past it.
+// Memory is flat when what a service holds over the last third of the run is within this much of
+// what it held over the first third after warm-up. Thirds, not single readings: a garbage-collected
+// runtime's RSS is a sawtooth (a file-transfer server under the soak's load swings by 10 to 25 MiB
+// between collections while its heap after a full collection stays the same), and a leak shows as
+// the whole saw climbing.
 export const FLAT_MEMORY = {
   warmupFraction: 0.2,
   maxWarmupMs: 60_000,
-  /** Readings whose median is the baseline (first after warm-up) and the end (last). */
-  medianOf: 3,
+  /** Readings after warm-up needed to judge: at least two in each third. */
+  minReadings: 6,
   maxGrowthFraction: 0.1,
   /** A floor on the allowed growth, for services whose whole heap is a few MiB. */
   minAllowedGrowthBytes: 8 * 1024 * 1024,
@@ -40,21 +43,22 @@ export const FLAT_MEMORY = {
 
 const MIB = 1024 * 1024;
 
-/** Compares a service's RSS at the end of the run with its RSS once warmed up. */
+/** Compares a service's median RSS over the last third of the run with that over the first third after warm-up. */
 export function judgeMemory(samples: readonly SoakSample[], service: string): MemoryJudgement {
   const lastAtMs = samples.at(-1)?.atMs ?? 0;
   const warmupMs = Math.min(FLAT_MEMORY.maxWarmupMs, lastAtMs * FLAT_MEMORY.warmupFraction);
   const rss = (sample: SoakSample) => sample.services[service]?.rssBytes ?? Number.NaN;
   const warm = samples.filter((sample) => sample.atMs >= warmupMs).map(rss);
-  const baselineBytes = median(warm.slice(0, FLAT_MEMORY.medianOf));
-  const endBytes = median(warm.slice(-FLAT_MEMORY.medianOf));
+  const third = Math.floor(warm.length / 3);
+  const baselineBytes = median(warm.slice(0, third));
+  const endBytes = median(warm.slice(warm.length - third));
   const peakBytes = Math.max(...samples.map(rss));
   const allowed = Math.max(baselineBytes * FLAT_MEMORY.maxGrowthFraction, FLAT_MEMORY.minAllowedGrowthBytes);
-  const flat = warm.length >= 2 * FLAT_MEMORY.medianOf && endBytes - baselineBytes <= allowed;
-  const summary =
-    warm.length < 2 * FLAT_MEMORY.medianOf
-      ? `only ${warm.length} readings after warm-up, too few to judge`
-      : `${mib(baselineBytes)} after warm-up, ${mib(endBytes)} at the end (allowed: +${mib(allowed)}), peak ${mib(peakBytes)}`;
+  const enough = warm.length >= FLAT_MEMORY.minReadings;
+  const flat = enough && endBytes - baselineBytes <= allowed;
+  const summary = enough
+    ? `${mib(baselineBytes)} over the first third after warm-up, ${mib(endBytes)} over the last (allowed: +${mib(allowed)}), peak ${mib(peakBytes)}`
+    : `only ${warm.length} readings after warm-up, too few to judge`;
   return { flat, baselineBytes, endBytes, peakBytes, summary };
 }
 
@@ -106,11 +110,11 @@ export function formatSoakMarkdown(report: SoakReport): string {
       ? ["", "First errors:", "", ...load.firstErrors.map((error) => `- ${error}`)]
       : []),
     "",
-    `| service | RSS after warm-up | RSS at the end | peak | flat | healthy in every reading | restarts | CLOSE_WAIT left |`,
+    `| service | RSS, first third (median) | RSS, last third (median) | peak | flat | healthy in every reading | restarts | CLOSE_WAIT left |`,
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...services.map((service) => memoryRow(report, service)),
     "",
-    `${report.samples.length} readings, one every ${Math.round((report.samples[1]?.atMs ?? 0) / 1000)} s; flat means at most +${FLAT_MEMORY.maxGrowthFraction * 100} % (or +${mib(FLAT_MEMORY.minAllowedGrowthBytes)}) from the median of the first ${FLAT_MEMORY.medianOf} readings after warm-up to the median of the last ${FLAT_MEMORY.medianOf}.`,
+    `${report.samples.length} readings, one every ${Math.round((report.samples[1]?.atMs ?? 0) / 1000)} s; flat means at most +${FLAT_MEMORY.maxGrowthFraction * 100} % (or +${mib(FLAT_MEMORY.minAllowedGrowthBytes)}) from the median of the first third of the readings after warm-up to the median of the last third.`,
     "",
   ];
   return lines.join("\n");
