@@ -28,16 +28,25 @@ describe("judgeMemory", () => {
       "chat",
     );
     expect(judged.flat).toBe(false);
-    expect(judged.summary).toMatch(/over the last/);
+    expect(judged.summary).toMatch(/in the second/);
   });
 
-  it("calls a garbage collector's sawtooth flat, wherever the run happens to stop in it", () => {
-    // Climbs 15 MiB over 100 s, drops back, and again: the end of the run is at a peak.
+  it("calls a garbage collector's sawtooth flat, however long its last climb", () => {
+    // Climbs 25 MiB over 4 minutes, drops back, and again: the run ends near a peak.
     const judged = judgeMemory(
-      samples((minute) => 100 * MIB + ((minute * 60) % 100) * 0.15 * MIB),
+      samples((minute) => 100 * MIB + ((minute % 4) / 4) * 25 * MIB),
       "chat",
     );
     expect(judged.flat).toBe(true);
+    expect(judged.peakBytes).toBeGreaterThan(120 * MIB);
+  });
+
+  it("calls a sawtooth whose floor climbs not flat", () => {
+    const judged = judgeMemory(
+      samples((minute) => 100 * MIB + minute * 3 * MIB + ((minute % 2) / 2) * 10 * MIB),
+      "chat",
+    );
+    expect(judged.flat).toBe(false);
   });
 
   it("allows a few MiB of noise on a small heap", () => {

@@ -26,15 +26,15 @@ export interface MemoryJudgement {
   summary: string;
 }
 
-// Memory is flat when what a service holds over the last third of the run is within this much of
-// what it held over the first third after warm-up. Thirds, not single readings: a garbage-collected
-// runtime's RSS is a sawtooth (a file-transfer server under the soak's load swings by 10 to 25 MiB
-// between collections while its heap after a full collection stays the same), and a leak shows as
-// the whole saw climbing.
+// Memory is flat when its floor holds: the lowest RSS over the second half of the run (after
+// warm-up) within this much of the lowest over the first half. The floor, not single readings or
+// medians: a garbage-collected server's RSS is a sawtooth (file-transfer under the soak's load
+// climbs 10 to 25 MiB between drops, minutes apart) whose peaks say when the collector last ran,
+// while a leak raises the floor itself.
 export const FLAT_MEMORY = {
   warmupFraction: 0.2,
   maxWarmupMs: 60_000,
-  /** Readings after warm-up needed to judge: at least two in each third. */
+  /** Readings after warm-up needed to judge: at least three in each half. */
   minReadings: 6,
   maxGrowthFraction: 0.1,
   /** A floor on the allowed growth, for services whose whole heap is a few MiB. */
@@ -43,32 +43,23 @@ export const FLAT_MEMORY = {
 
 const MIB = 1024 * 1024;
 
-/** Compares a service's median RSS over the last third of the run with that over the first third after warm-up. */
+/** Compares a service's lowest RSS over the second half of the run with its lowest over the first half after warm-up. */
 export function judgeMemory(samples: readonly SoakSample[], service: string): MemoryJudgement {
   const lastAtMs = samples.at(-1)?.atMs ?? 0;
   const warmupMs = Math.min(FLAT_MEMORY.maxWarmupMs, lastAtMs * FLAT_MEMORY.warmupFraction);
   const rss = (sample: SoakSample) => sample.services[service]?.rssBytes ?? Number.NaN;
   const warm = samples.filter((sample) => sample.atMs >= warmupMs).map(rss);
-  const third = Math.floor(warm.length / 3);
-  const baselineBytes = median(warm.slice(0, third));
-  const endBytes = median(warm.slice(warm.length - third));
+  const half = Math.floor(warm.length / 2);
+  const baselineBytes = Math.min(...warm.slice(0, half));
+  const endBytes = Math.min(...warm.slice(half));
   const peakBytes = Math.max(...samples.map(rss));
   const allowed = Math.max(baselineBytes * FLAT_MEMORY.maxGrowthFraction, FLAT_MEMORY.minAllowedGrowthBytes);
   const enough = warm.length >= FLAT_MEMORY.minReadings;
   const flat = enough && endBytes - baselineBytes <= allowed;
   const summary = enough
-    ? `${mib(baselineBytes)} over the first third after warm-up, ${mib(endBytes)} over the last (allowed: +${mib(allowed)}), peak ${mib(peakBytes)}`
+    ? `lowest ${mib(baselineBytes)} in the first half after warm-up, ${mib(endBytes)} in the second (allowed: +${mib(allowed)}), peak ${mib(peakBytes)}`
     : `only ${warm.length} readings after warm-up, too few to judge`;
   return { flat, baselineBytes, endBytes, peakBytes, summary };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 const mib = (bytes: number): string => `${(bytes / MIB).toFixed(1)} MiB`;
@@ -110,11 +101,11 @@ export function formatSoakMarkdown(report: SoakReport): string {
       ? ["", "First errors:", "", ...load.firstErrors.map((error) => `- ${error}`)]
       : []),
     "",
-    `| service | RSS, first third (median) | RSS, last third (median) | peak | flat | healthy in every reading | restarts | CLOSE_WAIT left |`,
+    `| service | lowest RSS, first half | lowest RSS, second half | peak | flat | healthy in every reading | restarts | CLOSE_WAIT left |`,
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...services.map((service) => memoryRow(report, service)),
     "",
-    `${report.samples.length} readings, one every ${Math.round((report.samples[1]?.atMs ?? 0) / 1000)} s; flat means at most +${FLAT_MEMORY.maxGrowthFraction * 100} % (or +${mib(FLAT_MEMORY.minAllowedGrowthBytes)}) from the median of the first third of the readings after warm-up to the median of the last third.`,
+    `${report.samples.length} readings, one every ${Math.round((report.samples[1]?.atMs ?? 0) / 1000)} s; flat means the lowest reading of the second half after warm-up at most +${FLAT_MEMORY.maxGrowthFraction * 100} % (or +${mib(FLAT_MEMORY.minAllowedGrowthBytes)}) above the lowest of the first half.`,
     "",
   ];
   return lines.join("\n");
