@@ -43,6 +43,20 @@ build_local_node_image() {
   cp scripts/base-image/node.Dockerfile "$context/Dockerfile"
   log "building local $SOCKLAB_NODE_IMAGE from $DEBIAN_IMAGE, Node $SOCKLAB_NODE_VERSION and npm $SOCKLAB_NPM_VERSION"
   DOCKER_BUILDKIT=1 docker build --quiet --build-arg "DEBIAN_IMAGE=$DEBIAN_IMAGE" -t "$SOCKLAB_NODE_IMAGE" "$context" >/dev/null
+  remove_superseded_local_images
+}
+
+# A new pin leaves the local images of earlier pins behind: remove them (an image still used by a
+# container is kept, and said so). Images built FROM the base inherit its label: only node:* ones
+# are the base's own.
+remove_superseded_local_images() {
+  local ref
+  docker image ls --filter label=org.socklab.local-equivalent=true --filter 'reference=node:*' \
+    --format '{{.Repository}}:{{.Tag}}' |
+    grep -vxF -e "$SOCKLAB_NODE_IMAGE" -e '<none>:<none>' |
+    while read -r ref; do
+      if docker image rm "$ref" >/dev/null 2>&1; then log "removed $ref, superseded by $SOCKLAB_NODE_IMAGE"; else log "kept $ref: still in use"; fi
+    done || true
 }
 
 if have_image "$SOCKLAB_NODE_IMAGE"; then
