@@ -17,22 +17,12 @@ import {
   encodeLengthPrefixed,
 } from "./framing/length-prefixed.ts";
 import { SocklabError } from "./socklab-error.ts";
+import { cutIntoReads } from "./test-support/byte-reads.ts";
 
 // Arbitraries say `size: "max"`: by default they generate at most about 10 bytes or elements,
 // whatever maxLength. A failure prints its seed and path (replay with { seed, path }); shrinking a
 // few kilobytes byte by byte can take minutes, so a run stops after 10 s with the smallest case yet.
 const RUNS = { numRuns: 300, plugins: [fc.interruptAfterTimeLimit(10_000, { failOnInterrupt: true })] };
-
-/** `bytes` as reads of the given sizes, in turn. */
-function cut(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  for (let at = 0, i = 0; at < bytes.length; i++) {
-    const size = sizes[i % sizes.length] ?? 1;
-    chunks.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return chunks;
-}
 
 /** Random bytes cut into random chunks, down to single bytes. */
 const chunkedBytes = fc
@@ -40,7 +30,7 @@ const chunkedBytes = fc
     fc.uint8Array({ maxLength: 4096, size: "max" }),
     fc.array(fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 512 })), { minLength: 1, maxLength: 16 }),
   )
-  .map(([bytes, sizes]) => cut(bytes, sizes));
+  .map(([bytes, sizes]) => cutIntoReads(bytes, sizes));
 
 describe("the file-transfer frame decoder under random bytes", () => {
   it("gives only defined events and a defined end, and buffers at most one header", () => {
@@ -158,7 +148,7 @@ describe("the length-prefix decoder under random bytes", () => {
         fc.array(fc.integer({ min: 1, max: 2048 }), { minLength: 1, maxLength: 16 }),
         (bytes, sizes) => {
           const decoder = new LengthPrefixedDecoder({ maxFrameBytes });
-          const events = cut(bytes, sizes).flatMap((chunk) => {
+          const events = cutIntoReads(bytes, sizes).flatMap((chunk) => {
             const completed = decoder.push(chunk);
             expect(decoder.bufferedBytes).toBeLessThan(LENGTH_HEADER_BYTES + maxFrameBytes);
             return completed;

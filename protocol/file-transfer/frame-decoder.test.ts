@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { encodeFrame } from "./encode-frame.ts";
 import { FILE_TRANSFER_LIMITS } from "./file-transfer-limits.ts";
 import { FrameDecoder, type FrameEvent } from "./frame-decoder.ts";
+import { concatBytes } from "../test-support/byte-reads.ts";
 
 const text = new TextEncoder();
 
@@ -13,17 +14,7 @@ interface WireItem {
 }
 
 function wireBytes(items: WireItem[]): Uint8Array {
-  return concat(items.flatMap((item) => [encodeFrame(item.header), item.body ?? new Uint8Array(0)]));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(items.flatMap((item) => [encodeFrame(item.header), item.body ?? new Uint8Array(0)]));
 }
 
 function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -56,7 +47,7 @@ function decodeAll(
         body.push(event.chunk);
       } else if (event.kind === "bodyEnd") {
         const last = items.at(-1);
-        if (last !== undefined) last.body = concat(body);
+        if (last !== undefined) last.body = concatBytes(body);
         body = [];
       }
     }
@@ -109,7 +100,7 @@ describe("FrameDecoder", () => {
   it("hands body bytes out as views of the pushed chunk, never copies of a whole body", () => {
     const decoder = new FrameDecoder();
     const body = new Uint8Array(1000).fill(7);
-    const chunk = concat([encodeFrame({ id: 1 }), body]);
+    const chunk = concatBytes([encodeFrame({ id: 1 }), body]);
     const [header] = decoder.push(chunk);
     expect(header?.kind).toBe("header");
     decoder.expectBody(1000);
@@ -121,7 +112,9 @@ describe("FrameDecoder", () => {
 
   it("waits for expectBody before reading past a header, leaving later bytes buffered", () => {
     const decoder = new FrameDecoder();
-    const events = decoder.push(concat([encodeFrame({ id: 1 }), text.encode("abc"), encodeFrame({ id: 2 })]));
+    const events = decoder.push(
+      concatBytes([encodeFrame({ id: 1 }), text.encode("abc"), encodeFrame({ id: 2 })]),
+    );
     expect(events.next().value).toEqual({ kind: "header", header: { id: 1 } });
     decoder.expectBody(3);
     expect([...events]).toEqual([
@@ -170,7 +163,7 @@ describe("FrameDecoder", () => {
   ])("reports MALFORMED_JSON for %s and keeps decoding", (_what, headerBytes) => {
     const prefix = new Uint8Array(4);
     new DataView(prefix.buffer).setUint32(0, headerBytes.length, false);
-    const events = [...new FrameDecoder().push(concat([prefix, headerBytes, encodeFrame({ id: 2 })]))];
+    const events = [...new FrameDecoder().push(concatBytes([prefix, headerBytes, encodeFrame({ id: 2 })]))];
     expect(events.map((event) => event.kind)).toEqual(["invalid", "header"]);
     expect(events[0]).toMatchObject({ kind: "invalid", code: "MALFORMED_JSON" });
   });
@@ -179,7 +172,7 @@ describe("FrameDecoder", () => {
     const bytes = text.encode(json);
     const prefix = new Uint8Array(4);
     new DataView(prefix.buffer).setUint32(0, bytes.length, false);
-    const [event] = new FrameDecoder().push(concat([prefix, bytes]));
+    const [event] = new FrameDecoder().push(concatBytes([prefix, bytes]));
     expect(event).toMatchObject({ kind: "invalid", code: "NOT_AN_OBJECT" });
   });
 

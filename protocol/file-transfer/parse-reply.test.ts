@@ -7,6 +7,7 @@ import type { FileTransferOp, FileTransferReply } from "./file-transfer-messages
 import { FrameDecoder } from "./frame-decoder.ts";
 import { parseReply } from "./parse-reply.ts";
 import { validateName } from "./validate-name.ts";
+import { cutIntoReads } from "../test-support/byte-reads.ts";
 
 const SHA = "b".repeat(64);
 const utf8 = new TextEncoder();
@@ -31,17 +32,6 @@ const name = fc
 const count = fc.maxSafeNat();
 // The server replies with the lowercase form parseRequest gave it.
 const sha256 = fc.stringMatching(/^[0-9a-f]{64}$/);
-
-/** `bytes` as reads of the given sizes, in turn. */
-function cut(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  for (let at = 0, i = 0; at < bytes.length; i++) {
-    const size = sizes[i % sizes.length] ?? 1;
-    chunks.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return chunks;
-}
 
 const serverReply: fc.Arbitrary<readonly [FileTransferReply, FileTransferOp]> = fc.oneof(
   fc
@@ -122,7 +112,7 @@ describe("parseReply", () => {
           const stream = Uint8Array.from(replies.flatMap(([reply]) => [...encodeFrame(reply)]));
           const decoder = new FrameDecoder();
           const parsed: FileTransferReply[] = [];
-          for (const chunk of cut(stream, sizes)) {
+          for (const chunk of cutIntoReads(stream, sizes)) {
             for (const event of decoder.push(chunk)) {
               if (event.kind !== "header") expect.unreachable(`a ${event.kind} event`);
               parsed.push(parseReply(event.header, replies[parsed.length]?.[1] ?? "list"));

@@ -6,20 +6,11 @@ import {
   encodeLengthPrefixed,
   type LengthPrefixedEvent,
 } from "./length-prefixed.ts";
+import { concatBytes } from "../test-support/byte-reads.ts";
 
 // Enough cases to reach 1-byte reads, empty frames and cuts on every header byte, in well under a
 // second. A failure prints its seed and path; its shrinking stops after 10 s with the smallest case yet.
 const RUNS = { numRuns: 500, plugins: [fc.interruptAfterTimeLimit(10_000, { failOnInterrupt: true })] };
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 function chunk(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
   const chunks: Uint8Array[] = [];
@@ -49,7 +40,7 @@ describe("LengthPrefixedDecoder", () => {
     fc.assert(
       fc.property(messages, readSizes, (sent, sizes) => {
         const decoder = new LengthPrefixedDecoder();
-        const stream = concat(sent.map(encodeLengthPrefixed));
+        const stream = concatBytes(sent.map(encodeLengthPrefixed));
         const events = chunk(stream, sizes).flatMap((part) => decoder.push(part));
         expect(payloads(events)).toEqual(sent.map((m) => [...m]));
         expect(decoder.bufferedBytes).toBe(0);
@@ -67,7 +58,7 @@ describe("LengthPrefixedDecoder", () => {
         readSizes,
         (sent, cutSeed, sizes) => {
           const frames = sent.map(encodeLengthPrefixed);
-          const stream = concat(frames);
+          const stream = concatBytes(frames);
           const boundaries = frames.reduce(
             (ends, frame) => [...ends, (ends.at(-1) ?? 0) + frame.length],
             [0],
@@ -94,7 +85,7 @@ describe("LengthPrefixedDecoder", () => {
 
   it("restores frames fed one byte at a time, including empty ones", () => {
     const decoder = new LengthPrefixedDecoder();
-    const stream = concat([
+    const stream = concatBytes([
       encodeLengthPrefixed(new Uint8Array()),
       encodeLengthPrefixed(Uint8Array.of(1, 2, 3)),
     ]);
@@ -135,7 +126,7 @@ describe("LengthPrefixedDecoder", () => {
     const decoder = new LengthPrefixedDecoder({ maxFrameBytes: 1024 });
     const before = encodeLengthPrefixed(Uint8Array.of(7));
     // Python's struct.pack('i', 100) on x86 is little-endian: 100 read big-endian is 1,677,721,600.
-    const events = decoder.push(concat([before, Uint8Array.of(100, 0, 0, 0), before]));
+    const events = decoder.push(concatBytes([before, Uint8Array.of(100, 0, 0, 0), before]));
     expect(events).toEqual([
       { kind: "frame", payload: Uint8Array.of(7) },
       {
@@ -158,7 +149,7 @@ describe("LengthPrefixedDecoder", () => {
         readSizes,
         (sent, sizes) => {
           const decoder = new LengthPrefixedDecoder({ maxFrameBytes });
-          for (const part of chunk(concat(sent.map(encodeLengthPrefixed)), sizes)) {
+          for (const part of chunk(concatBytes(sent.map(encodeLengthPrefixed)), sizes)) {
             decoder.push(part);
             expect(decoder.bufferedBytes).toBeLessThan(LENGTH_HEADER_BYTES + maxFrameBytes);
           }
