@@ -32,6 +32,8 @@ export interface FaultLoadReport {
   /** chat: members in the room at the end, of `members`, and whether a message reached all of them. */
   membersBack: number;
   messageReachedAll: boolean;
+  /** The first errors, with their codes and messages, for a failure's report. */
+  firstErrors: string[];
 }
 
 const APP = "/app/clients";
@@ -46,7 +48,9 @@ const report: FaultLoadReport = {
   filesCorrupt: [],
   membersBack: 0,
   messageReachedAll: false,
+  firstErrors: [],
 };
+const MAX_ERRORS_KEPT = 10;
 
 const { tcpEcho } = (await import(`${APP}/echo/tcp-echo-client.ts`)) as typeof TcpModule;
 const { udpEcho } = (await import(`${APP}/echo/udp-echo-client.ts`)) as typeof UdpModule;
@@ -63,6 +67,22 @@ function wrongReply(what: string): Error {
   return Object.assign(new Error(`${what}: the reply differs from what was sent`), { code: "WRONG_REPLY" });
 }
 
+// An echo that stops short is what a client sees when the server dies between two writes: the
+// kernel closes the dead process's socket with a FIN (an RST only when unread bytes are left), so
+// the stream ends cleanly, early. Cut short is a clear failure; different bytes would not be.
+function checkEcho(what: string, sent: Buffer, echoed: Buffer): void {
+  if (echoed.equals(sent)) return;
+  const cutShort = echoed.length < sent.length && echoed.equals(sent.subarray(0, echoed.length));
+  if (!cutShort) throw wrongReply(what);
+  throw Object.assign(new Error(`${what}: the stream ended after ${echoed.length} of ${sent.length} bytes`), {
+    code: "ECHO_CUT_SHORT",
+  });
+}
+
+// Nicks unique to this run and request: one still held by a connection the server has not yet
+// seen die (a pulled network) must not be asked for again.
+const RUN_TAG = randomInt(36 ** 3).toString(36);
+
 // file-transfer: what each name may hold at the end. A put that failed may still have completed
 // on the server (its reply lost), so every hash sent since the last confirmed one is a candidate.
 const candidates = new Map<string, Set<string>>();
@@ -73,7 +93,7 @@ const REQUESTS: Record<FaultService, (worker: number, i: number) => Promise<void
   "tcp-echo": async () => {
     const data = randomBytes(randomInt(1, 64 * 1024));
     const echoed = await tcpEcho({ host: "tcp-echo", port: 7, data, timeoutMs: TIMEOUT_MS });
-    if (!echoed.equals(data)) throw wrongReply("tcp echo");
+    checkEcho("tcp echo", data, echoed);
   },
   "udp-echo": async () => {
     const payload = randomBytes(randomInt(1, 1472));
@@ -93,8 +113,8 @@ const REQUESTS: Record<FaultService, (worker: number, i: number) => Promise<void
     candidates.set(name, new Set([sha256(data)]));
     confirmed.add(name);
   },
-  chat: async () => {
-    const nick = `load${randomInt(1e6)}`;
+  chat: async (worker, i) => {
+    const nick = `l${RUN_TAG}${worker}x${i}`;
     const client = await ChatClient.connect({
       ...CHAT,
       nick,
@@ -120,6 +140,9 @@ async function worker(index: number): Promise<void> {
     } catch (error) {
       const code = codeOf(error);
       report.errors[code] = (report.errors[code] ?? 0) + 1;
+      if (report.firstErrors.length < MAX_ERRORS_KEPT) {
+        report.firstErrors.push(`${code}: ${error instanceof Error ? error.message : String(error)}`);
+      }
       writeFileSync("/tmp/load-error", "");
       await delay(50);
     }
@@ -158,7 +181,7 @@ async function member(index: number, present: Map<number, Member>): Promise<void
     try {
       client = await ChatClient.connect({
         ...CHAT,
-        nick: `m${index}g${generation}`,
+        nick: `m${RUN_TAG}${index}g${generation}`,
         room: ROOM,
         connectTimeoutMs: TIMEOUT_MS,
       });
