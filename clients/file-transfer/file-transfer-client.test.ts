@@ -1,17 +1,18 @@
 // The client is tested against the real server, in-process on 127.0.0.1: tests may join what code may not.
 import { createHash, randomBytes } from "node:crypto";
-import { access, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { LogFields } from "../../services/runtime/json-log.ts";
-import {
-  type FileTransferServerOptions,
-  type RunningFileTransferServer,
-  startFileTransferServer,
+import type {
+  FileTransferServerOptions,
+  RunningFileTransferServer,
 } from "../../services/file-transfer/file-transfer-server.ts";
 import { startTcpRelay } from "../../services/file-transfer/testing/start-tcp-relay.ts";
+import {
+  startFileTransferOnStore,
+  startTemporaryFileTransfer,
+} from "../../services/file-transfer/testing/start-temporary-file-transfer.ts";
 import { waitUntil } from "../../services/file-transfer/testing/wait-until.ts";
 import {
   connectFileTransfer,
@@ -29,37 +30,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Setup {
-  server: RunningFileTransferServer;
-  storeDir: string;
-  workDir: string;
-  logs: (LogFields & { event: string })[];
-}
-
-async function setup(options: Partial<FileTransferServerOptions> = {}): Promise<Setup> {
-  const workDir = await mkdtemp(join(tmpdir(), "socklab-ft-client-"));
-  cleanups.push(() => rm(workDir, { recursive: true, force: true }));
-  const storeDir = join(workDir, "store");
-  const logs: Setup["logs"] = [];
-  const server = await startServer(storeDir, logs, options);
-  return { server, storeDir, workDir, logs };
-}
-
-async function startServer(
-  storeDir: string,
-  logs: Setup["logs"] = [],
-  options: Partial<FileTransferServerOptions> = {},
-): Promise<RunningFileTransferServer> {
-  const server = await startFileTransferServer({
-    storeDir,
-    port: 0,
-    host: "127.0.0.1",
-    log: (event, fields = {}) => logs.push({ event, ...fields }),
-    ...options,
-  });
-  cleanups.push(() => server.close(0));
-  return server;
-}
+const setup = (options: Partial<FileTransferServerOptions> = {}) =>
+  startTemporaryFileTransfer(cleanups, options);
+const startServer = (storeDir: string) => startFileTransferOnStore(cleanups, storeDir);
 
 async function connectTo(server: RunningFileTransferServer): Promise<FileTransferClient> {
   const client = await connectFileTransfer({

@@ -29,6 +29,17 @@ export async function startTemporaryFileTransfer(
   cleanups.push(() => rm(workDir, { recursive: true, force: true }));
   const storeDir = join(workDir, "store");
   const logs: TemporaryFileTransfer["logs"] = [];
+  const server = await startFileTransferOnStore(cleanups, storeDir, logs, options);
+  return { server, workDir, storeDir, logs };
+}
+
+/** A server on 127.0.0.1 for an existing store (a restart, in a test), logging into `logs`. */
+export async function startFileTransferOnStore(
+  cleanups: (() => Promise<unknown>)[],
+  storeDir: string,
+  logs: TemporaryFileTransfer["logs"] = [],
+  options: Partial<FileTransferServerOptions> = {},
+): Promise<RunningFileTransferServer> {
   const server = await startFileTransferServer({
     storeDir,
     port: 0,
@@ -37,5 +48,5 @@ export async function startTemporaryFileTransfer(
     ...options,
   });
   cleanups.push(() => server.close(0));
-  return { server, workDir, storeDir, logs };
+  return server;
 }
