@@ -1,15 +1,15 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { styleText } from "node:util";
-import { startPuppet } from "../../lab-tests/harness/puppet/start-puppet.ts";
-import { formatSocketTable } from "../../lab-tests/harness/socket-table/format-socket-table.ts";
-import { readSocketTable } from "../../lab-tests/harness/socket-table/read-socket-table.ts";
-import type { SocketEntry } from "../../lab-tests/harness/socket-table/socket-entry.ts";
+import { startPuppet } from "../../labkit/puppet/start-puppet.ts";
+import { formatSocketTable } from "../../labkit/socket-table/format-socket-table.ts";
+import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
+import type { SocketEntry } from "../../labkit/socket-table/socket-entry.ts";
 import {
   waitForNoSocket,
   waitForSocket,
   type LabContainer,
-} from "../../lab-tests/harness/socket-table/wait-for-socket.ts";
+} from "../../labkit/socket-table/wait-for-socket.ts";
 import { startWorkbenchScript, type ScriptEvent } from "./start-workbench-script.ts";
 
 /** What every step can use: the lab's containers by service, and a way to print. */
