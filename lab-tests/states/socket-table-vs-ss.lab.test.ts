@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPuppet } from "../../labkit/puppet/start-puppet.ts";
 import { parseSs, type SsEntry } from "../../labkit/socket-table/parse-ss.ts";
-import { SNAPSHOT_SCRIPT, parseSnapshot, splitSections } from "../../labkit/socket-table/read-socket-table.ts";
+import {
+  SNAPSHOT_SCRIPT,
+  parseSnapshot,
+  splitSections,
+} from "../../labkit/socket-table/read-socket-table.ts";
 import type { SocketEntry } from "../../labkit/socket-table/socket-entry.ts";
 import { socketKey } from "../../labkit/socket-table/socket-key.ts";
 import { waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
