@@ -90,7 +90,7 @@ const handshakeAndClose: TourStep = {
     );
     await using client = await startPuppet("workbench", workbench.id);
     client.send({ op: "connect", host: "tcp-echo", port: ECHO_PORT });
-    const clientPort = (await client.next("connected"))["localPort"] as number;
+    const clientPort = (await client.next("connected")).localPort;
     await waitForSocket(
       tcpEcho,
       { remotePort: clientPort, state: "ESTABLISHED" },
@@ -123,7 +123,7 @@ const stickyPackets: TourStep = {
     await reader.next("listening");
     await using writer = await startPuppet("workbench", context.container("workbench").id);
     writer.send({ op: "connect", host: "tcp-echo", port: STICKY_PORT });
-    const clientPort = (await writer.next("connected"))["localPort"] as number;
+    const clientPort = (await writer.next("connected")).localPort;
     const messages = Array.from({ length: 10 }, (_, i) => `message ${i};`).join("");
     writer.send({ op: "writeFrames", hex: Buffer.from(messages).toString("hex"), writes: 10 });
     await writer.next("written");

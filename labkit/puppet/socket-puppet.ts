@@ -18,6 +18,30 @@ export type Command =
   | { op: "dump" }
   | { op: "exit" };
 
+export interface Endpoints {
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+/** Every event the puppet prints, by name, with its fields: what `Puppet.next(name)` resolves with. */
+export interface PuppetEvents {
+  ready: { pid: number };
+  listening: { port: number };
+  connection: Endpoints;
+  connected: Endpoints;
+  data: { bytes: number; receivedBytes: number; chunkSizes: number[] };
+  end: { receivedBytes: number };
+  error: { code: string | undefined; message: string };
+  close: { hadError: boolean };
+  written: { bytes: number };
+  ended: Record<string, never>;
+  dump: { chunksHex: string[] };
+  ack: { op: Command["op"] };
+  failed: { line: string; message: string };
+}
+
 // The name socket tables show for the puppet's sockets (PID/Program name).
 process.title = "socket-puppet";
 
@@ -27,16 +51,19 @@ let receivedBytes = 0;
 const chunkSizes: number[] = [];
 const received: Buffer[] = [];
 
-function emit(event: string, fields: Record<string, unknown> = {}): void {
+function emit<E extends keyof PuppetEvents>(
+  event: E,
+  ...[fields]: PuppetEvents[E] extends Record<string, never> ? [] : [PuppetEvents[E]]
+): void {
   process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
 }
 
-function endpoints(s: net.Socket): Record<string, unknown> {
+function endpoints(s: net.Socket): Endpoints {
   return {
-    localAddress: s.localAddress,
-    localPort: s.localPort,
-    remoteAddress: s.remoteAddress,
-    remotePort: s.remotePort,
+    localAddress: s.localAddress ?? "",
+    localPort: s.localPort ?? 0,
+    remoteAddress: s.remoteAddress ?? "",
+    remotePort: s.remotePort ?? 0,
   };
 }
 
