@@ -9,12 +9,13 @@ import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
+import { SOCKLAB_ROOT } from "../labkit/compose/compose-project.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import { addComposeOptions, resolveComposeTarget } from "./lab/compose-target.ts";
 
 const packageJson = JSON.parse(
-  readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8"),
+  readFileSync(path.join(SOCKLAB_ROOT, "package.json"), "utf8"),
 ) as {
   version: string;
 };

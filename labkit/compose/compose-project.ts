@@ -1,13 +1,13 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 const execFileAsync = promisify(execFile);
 
-/** socklab's own lab: the compose file beside this package's root, whatever the working directory. */
-export const SOCKLAB_ROOT = path.join(import.meta.dirname, "..", "..");
+/** socklab's own lab: the compose file at this package's root, whatever the working directory. */
+export const SOCKLAB_ROOT = findPackageRoot(import.meta.dirname);
 export const SOCKLAB_COMPOSE_FILE = path.join(SOCKLAB_ROOT, "docker-compose.yml");
 
 /** Which compose project a command or a test is about, as `docker compose -f ... -p ...` names it. */
@@ -37,15 +37,28 @@ export function resolveComposeProject(options: ComposeProjectOptions = {}): Comp
   const fromEnv = env["COMPOSE_FILE"]?.split(env["COMPOSE_PATH_SEPARATOR"] ?? ":").filter(Boolean);
   const given = options.files?.length ? options.files : fromEnv?.length ? fromEnv : [SOCKLAB_COMPOSE_FILE];
   const files = given.map((file) => path.resolve(cwd, file));
-  const missing = files.filter((file) => !existsSync(file));
-  if (missing.length > 0) {
-    throw new SocklabError(
-      "ERR_COMPOSE_FILE_MISSING",
-      `no such compose file: ${missing.join(", ")} (resolved from ${cwd})`,
-    );
-  }
+  requireComposeFiles(files, `resolved from ${cwd}`);
   const projectName = options.projectName ?? (env["COMPOSE_PROJECT_NAME"] || undefined);
   return { files, ...(projectName ? { projectName } : {}) };
+}
+
+/** ERR_COMPOSE_FILE_MISSING naming each file that is not there; `where` says how they were found. */
+export function requireComposeFiles(files: readonly string[], where: string): void {
+  // Checked here, not left to compose: its message does not say which of several files is missing.
+  const missing = files.filter((file) => !existsSync(file));
+  if (missing.length > 0)
+    throw new SocklabError("ERR_COMPOSE_FILE_MISSING", `no such compose file: ${missing.join(", ")} (${where})`);
+}
+
+// The repository runs this file from labkit/compose/, the package from dist/labkit/compose/: the
+// root is the nearest folder up whose package.json is socklab's.
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "socklab")
+      return dir;
+    if (path.dirname(dir) === dir) return path.join(from, "..", "..");
+  }
 }
 
 /** `-f a -f b [-p name]`, for a docker compose command line. */
