@@ -14,9 +14,7 @@ import { SocklabError } from "../protocol/socklab-error.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import { addComposeOptions, resolveComposeTarget } from "./lab/compose-target.ts";
 
-const packageJson = JSON.parse(
-  readFileSync(path.join(SOCKLAB_ROOT, "package.json"), "utf8"),
-) as {
+const packageJson = JSON.parse(readFileSync(path.join(SOCKLAB_ROOT, "package.json"), "utf8")) as {
   version: string;
 };
 

@@ -47,7 +47,10 @@ export function requireComposeFiles(files: readonly string[], where: string): vo
   // Checked here, not left to compose: its message does not say which of several files is missing.
   const missing = files.filter((file) => !existsSync(file));
   if (missing.length > 0)
-    throw new SocklabError("ERR_COMPOSE_FILE_MISSING", `no such compose file: ${missing.join(", ")} (${where})`);
+    throw new SocklabError(
+      "ERR_COMPOSE_FILE_MISSING",
+      `no such compose file: ${missing.join(", ")} (${where})`,
+    );
 }
 
 // The repository runs this file from labkit/compose/, the package from dist/labkit/compose/: the
@@ -55,7 +58,10 @@ export function requireComposeFiles(files: readonly string[], where: string): vo
 function findPackageRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "socklab")
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "socklab"
+    )
       return dir;
     if (path.dirname(dir) === dir) return path.join(from, "..", "..");
   }

@@ -89,7 +89,10 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
 }
 
 /** socklab's own lab (its docker-compose.yml), for `overrides` of a user's own. */
-export const SOCKLAB_LAB = { projectDir: SOCKLAB_ROOT, files: [path.basename(SOCKLAB_COMPOSE_FILE)] } as const;
+export const SOCKLAB_LAB = {
+  projectDir: SOCKLAB_ROOT,
+  files: [path.basename(SOCKLAB_COMPOSE_FILE)],
+} as const;
 
 function wrap(started: StartedDockerComposeEnvironment, projectName: string, services: string[]): Lab {
   let downed: Promise<void> | undefined;

@@ -9,6 +9,7 @@ export type Command =
   | { op: "listen"; port: number; host?: string; allowHalfOpen?: boolean; pauseOnConnect?: boolean }
   | { op: "connect"; host: string; port: number; allowHalfOpen?: boolean }
   | { op: "write"; bytes: number }
+  | { op: "writeText"; text: string }
   | { op: "end" }
   | { op: "destroy" }
   | { op: "reset" }
@@ -37,7 +38,7 @@ export interface PuppetEvents {
   close: { hadError: boolean };
   written: { bytes: number };
   ended: Record<string, never>;
-  dump: { chunksHex: string[] };
+  dump: { chunksHex: string[]; text: string };
   ack: { op: Command["op"] };
   failed: { line: string; message: string };
 }
@@ -114,6 +115,10 @@ const ACTIONS: { [K in Command["op"]]: (command: Extract<Command, { op: K }>) =>
   write: (c) => {
     needSocket().write(Buffer.alloc(c.bytes, 0x62), () => emit("written", { bytes: c.bytes }));
   },
+  writeText: (c) => {
+    const bytes = Buffer.from(c.text, "utf8");
+    needSocket().write(bytes, () => emit("written", { bytes: bytes.length }));
+  },
   end: () => needSocket().end(() => emit("ended")),
   destroy: () => needSocket().destroy(),
   reset: () => needSocket().resetAndDestroy(),
@@ -130,7 +135,11 @@ const ACTIONS: { [K in Command["op"]]: (command: Extract<Command, { op: K }>) =>
     s.write(Buffer.alloc(0), () => emit("written", { bytes: bytes.length }));
   },
   // Every chunk read so far, as the reader got them.
-  dump: () => emit("dump", { chunksHex: received.map((chunk) => chunk.toString("hex")) }),
+  dump: () =>
+    emit("dump", {
+      chunksHex: received.map((chunk) => chunk.toString("hex")),
+      text: Buffer.concat(received).toString("utf8"),
+    }),
   exit: () => process.exit(0),
 };
 
