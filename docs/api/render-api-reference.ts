@@ -11,7 +11,7 @@ const ROOT = path.join(import.meta.dirname, "..", "..");
 const ENTRY = path.join(ROOT, "labkit", "index.ts");
 export const API_REFERENCE_FILE = path.join(ROOT, "docs", "api.md");
 
-const SIGNATURE_FLAGS =
+const SIGNATURE_FLAGS: ts.TypeFormatFlags =
   ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope;
 
 /** The reference as markdown (formatted as the repository's Prettier would), from the entry's exports. */
