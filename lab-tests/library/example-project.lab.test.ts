@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
+import { promisify, stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
 import { dockerClient } from "../../labkit/docker/docker-client.ts";
@@ -94,7 +94,7 @@ describe("socklab from its packed tarball, in a project of its own", () => {
 
   it("runs the example's lab tests, which start its own stack and pass", async () => {
     const result = await runToEnd("npx", ["vitest", "run", "--reporter=verbose"], project);
-    expect(result.stdout, result.stderr).toMatch(/Tests\s+3 passed \(3\)/);
+    expect(stripVTControlCharacters(result.stdout), result.stderr).toMatch(/Tests\s+3 passed \(3\)/);
     // Each lab disposed itself: nothing of the example's stack is left on the engine.
     const left = await dockerClient().listContainers({
       all: true,
