@@ -104,7 +104,9 @@ describe("FileTransferClient", () => {
       resumedFromBytes: 0,
       sentBytes: 15,
     });
-    expect(await client.list()).toEqual([{ name: "hello.txt", size: 15, modifiedMs: ANY_NUMBER }]);
+    expect(await client.list()).toEqual([
+      { name: "hello.txt", size: 15, modifiedMs: ANY_NUMBER, sha256: put.sha256 },
+    ]);
     expect(await client.stat("hello.txt")).toMatchObject({ name: "hello.txt", size: 15, sha256: put.sha256 });
     const target = join(workDir, "copy.txt");
     expect(await client.get("hello.txt", target)).toMatchObject({
