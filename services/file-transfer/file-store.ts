@@ -230,7 +230,8 @@ export class FileStore {
     if (!stats?.isFile()) return undefined;
     const listed: ListedFile = { name, size: stats.size, modifiedMs: Math.trunc(stats.mtimeMs) };
     const meta = await this.#readMeta(stats.ino);
-    if (meta !== undefined && meta.size === stats.size && meta.mtimeMs === stats.mtimeMs) listed.sha256 = meta.sha256;
+    if (meta !== undefined && meta.size === stats.size && meta.mtimeMs === stats.mtimeMs)
+      listed.sha256 = meta.sha256;
     return listed;
   }
 

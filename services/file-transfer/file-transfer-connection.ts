@@ -341,6 +341,7 @@ export class FileTransferConnection {
       op: "put",
       name: request.name,
       size: request.size,
+      hashIn: upload.announcedSha256 === undefined ? "trailer" : "header",
       offset: upload.offset,
       bytes: upload.receivedBytes,
     };
@@ -460,7 +461,11 @@ export class FileTransferConnection {
     let abandonedPartials = 0;
     let abandonedBytes = 0;
     for (const key of await store.partialKeysOf(request.name)) {
-      const release = await uploads.acquire(key, () => undefined, "an abandon of its name deleted its partial");
+      const release = await uploads.acquire(
+        key,
+        () => undefined,
+        "an abandon of its name deleted its partial",
+      );
       try {
         const bytes = await store.deletePartial(key);
         abandonedPartials += 1;
@@ -528,7 +533,11 @@ export class FileTransferConnection {
     const upload = this.#upload;
     const end =
       decoded.clean && upload?.awaitingTrailer === true
-        ? ({ clean: false, code: "TRUNCATED_FRAME", message: "connection ended before the put's trailer" } as const)
+        ? ({
+            clean: false,
+            code: "TRUNCATED_FRAME",
+            message: "connection ended before the put's trailer",
+          } as const)
         : decoded;
     if (end.clean) return;
     this.#closeReason = end.code;
