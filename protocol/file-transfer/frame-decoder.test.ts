@@ -161,7 +161,8 @@ describe("FrameDecoder", () => {
       const prefix = new Uint8Array(4);
       new DataView(prefix.buffer).setUint32(0, headerBytes, true);
       const [event] = new FrameDecoder().push(prefix);
-      if (event?.kind !== "fatal") expect.fail(`a ${headerBytes}-byte header's little-endian prefix was not refused`);
+      if (event?.kind !== "fatal")
+        expect.fail(`a ${headerBytes}-byte header's little-endian prefix was not refused`);
     }
   });
 

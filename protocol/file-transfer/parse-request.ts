@@ -1,17 +1,11 @@
 import type { FileTransferErrorCode } from "./file-transfer-errors.ts";
 import { FILE_TRANSFER_LIMITS } from "./file-transfer-limits.ts";
-import type {
-  FileTransferOp,
-  FileTransferRequest,
-  PutTrailer,
-  RequestId,
-} from "./file-transfer-messages.ts";
+import type { FileTransferOp, FileTransferRequest, PutTrailer, RequestId } from "./file-transfer-messages.ts";
 import type { FrameHeader } from "./frame-decoder.ts";
 import { FieldError, readFields } from "./read-fields.ts";
 
 export type TrailerParse =
-  | { ok: true; trailer: PutTrailer }
-  | { ok: false; code: FileTransferErrorCode; message: string };
+  { ok: true; trailer: PutTrailer } | { ok: false; code: FileTransferErrorCode; message: string };
 
 export type RequestParse =
   | { ok: true; request: FileTransferRequest }
@@ -26,9 +20,13 @@ const REQUEST_READERS: {
   put: (header, id) => {
     const name = readFields.name(header);
     const size = readFields.count(header, "size", "BAD_SIZE");
-    if (!Object.hasOwn(header, "trailer")) return { op: "put", id, name, size, sha256: readFields.sha256(header) };
+    if (!Object.hasOwn(header, "trailer"))
+      return { op: "put", id, name, size, sha256: readFields.sha256(header) };
     if (header["trailer"] !== true) {
-      throw new FieldError("BAD_TYPE", `trailer must be true when present; got ${JSON.stringify(header["trailer"])}`);
+      throw new FieldError(
+        "BAD_TYPE",
+        `trailer must be true when present; got ${JSON.stringify(header["trailer"])}`,
+      );
     }
     if (Object.hasOwn(header, "sha256")) {
       throw new FieldError("BAD_TYPE", "a put carries sha256 or trailer: true, not both");
@@ -79,7 +77,8 @@ export function parseTrailer(header: FrameHeader): TrailerParse {
   try {
     return { ok: true, trailer: { sha256: readFields.sha256(header) } };
   } catch (error) {
-    if (error instanceof FieldError) return { ok: false, code: error.code, message: `trailer: ${error.message}` };
+    if (error instanceof FieldError)
+      return { ok: false, code: error.code, message: `trailer: ${error.message}` };
     throw error;
   }
 }

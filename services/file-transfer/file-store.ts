@@ -207,7 +207,7 @@ export class FileStore {
       .filter((entry) => entry.isFile() && validateName(entry.name).ok)
       .map((entry) => Buffer.from(entry.name, "utf8"))
       .filter((name) => Buffer.compare(name, afterBytes) > 0)
-      .sort(Buffer.compare);
+      .sort((a, b) => Buffer.compare(a, b));
     const files: ListedFile[] = [];
     for (let start = 0; start < names.length; start += LIST_BATCH) {
       const batch = await Promise.all(
