@@ -376,8 +376,10 @@ export class FileTransferClient {
       for (let event = await this.#nextEvent(); event.kind !== "bodyEnd"; event = await this.#nextEvent()) {
         if (event.kind !== "body")
           throw this.#breakWith(new SocklabError("ERR_BAD_REPLY", `${event.kind} inside a body`));
-        await writeAll(partial, event.chunk);
+        // The write runs on libuv's thread pool while this thread hashes the same bytes.
+        const written = writeAll(partial, event.chunk);
         hash.update(event.chunk);
+        await written;
         received += event.chunk.length;
         options.onProgress?.(offset + received, reply.size);
       }

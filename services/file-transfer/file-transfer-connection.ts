@@ -35,6 +35,7 @@ import type { FileStore, PartialFile } from "./file-store.ts";
 import { toWireError } from "./to-wire-error.ts";
 import type { UploadRegistry } from "./upload-registry.ts";
 import { waitForDrain } from "./wait-for-drain.ts";
+import { WriteBehindSync } from "./write-behind-sync.ts";
 
 export interface ConnectionLimits {
   maxFileBytes: number;
@@ -63,6 +64,7 @@ interface ActiveUpload {
   awaitingTrailer: boolean;
   partial: PartialFile;
   hash: Hash;
+  writeBehind: WriteBehindSync;
   release: () => void;
   offset: number;
   receivedBytes: number;
@@ -72,6 +74,8 @@ interface ActiveUpload {
 }
 
 const READ_CHUNK_BYTES = 64 * 1024;
+/** An upload's bytes are flushed behind it in steps of this size (fsync at the end still makes it durable). */
+const WRITE_BEHIND_SYNC_BYTES = 16 * 1024 * 1024;
 
 /**
  * One client's connection: reads frames one at a time (socket reads pause while a request is served,
@@ -268,6 +272,7 @@ export class FileTransferConnection {
         awaitingTrailer: false,
         partial,
         hash,
+        writeBehind: new WriteBehindSync(partial.handle, WRITE_BEHIND_SYNC_BYTES),
         release,
         offset: partial.heldBytes,
         receivedBytes: 0,
@@ -304,6 +309,7 @@ export class FileTransferConnection {
       const written = this.#ctx.store.append(upload.partial, chunk);
       upload.hash.update(chunk);
       await written;
+      upload.writeBehind.wrote(chunk.length);
     } catch (error) {
       const wire = toWireError(error);
       upload.failure = { code: wire.code, message: wire.message };
@@ -374,6 +380,7 @@ export class FileTransferConnection {
     const { store } = this.#ctx;
     const { request, partial } = upload;
     if (upload.failure !== undefined) throw new SocklabError(upload.failure.code, upload.failure.message);
+    await upload.writeBehind.settled();
     const sha256 = upload.hash.digest("hex");
     if (sha256 !== expectedSha256) {
       await store.discardPartial(partial);
