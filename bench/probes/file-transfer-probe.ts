@@ -70,7 +70,6 @@ const NONE: PhaseResult = {
 
 async function socklabPhase(): Promise<PhaseResult> {
   await writeSource();
-  const hashBytesPerSecond = await timed(hashSource);
   const { connectFileTransfer } = (await import(CLIENT_MODULE)) as typeof ClientModule;
   const client = await connectFileTransfer({ host: options.host, port: options.port });
   const uploadHashFirstBytesPerSecond = await timed(() =>
@@ -81,7 +80,10 @@ async function socklabPhase(): Promise<PhaseResult> {
   const downloadBytesPerSecond = await timed(() => client.get("bench.bin", DOWNLOADED));
   await client.delete("bench.bin");
   await client.close();
+  // After the transfers and outside the RSS samples: this hash's own buffers are not the client's.
+  clearInterval(sampler);
   await rm(DOWNLOADED);
+  const hashBytesPerSecond = await timed(hashSource);
   return {
     ...NONE,
     hashBytesPerSecond,
@@ -181,6 +183,7 @@ const PHASES: Record<Options["phase"], () => Promise<PhaseResult>> = {
 };
 
 let maxRssBytes = 0;
+// Sampled from the start (the client's module loading included) until the transfers end.
 const sampler = setInterval(() => (maxRssBytes = Math.max(maxRssBytes, process.memoryUsage.rss())), 100);
 const result = await PHASES[options.phase]();
 clearInterval(sampler);
