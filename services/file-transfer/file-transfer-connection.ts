@@ -177,10 +177,13 @@ export class FileTransferConnection {
         this.#logOp({ id: null, op: undefined, code: event.code }, performance.now());
         this.#replyError(null, event.code, event.message);
         return this.#drained();
-      case "fatal":
+      case "fatal": {
         this.#closeReason = event.code;
-        this.#logOp({ id: null, op: undefined, code: event.code }, performance.now());
-        return this.#closeWithError(null, event.code, event.message);
+        // Only a trailer can be framed this badly inside a put; the put's id says whose it was.
+        const id = this.#upload?.awaitingTrailer === true ? this.#upload.request.id : null;
+        this.#logOp({ id, op: undefined, code: event.code }, performance.now());
+        return this.#closeWithError(id, event.code, event.message);
+      }
       case "body":
         return this.#onBody(event.chunk);
       case "bodyEnd":
@@ -513,13 +516,18 @@ export class FileTransferConnection {
     this.#headerTimer = undefined;
     if (this.#isEnding()) return;
     this.#closeReason = "header timeout";
-    this.#logOp({ id: null, op: undefined, code: "HEADER_TIMEOUT" }, performance.now());
+    // A trailer that trickles belongs to its put: the put's id, and its partial kept for a resume.
+    const upload = this.#upload;
+    if (upload === undefined)
+      this.#logOp({ id: null, op: undefined, code: "HEADER_TIMEOUT" }, performance.now());
     const ms = this.#ctx.limits.headerTimeoutMs;
+    const what = upload === undefined ? "a request header" : "the put's trailer";
     this.#closeWithError(
-      null,
+      upload?.request.id ?? null,
       "HEADER_TIMEOUT",
-      `a request header took longer than ${ms} ms to arrive whole`,
+      `${what} took longer than ${ms} ms to arrive whole`,
     );
+    if (!this.#inEvent) void this.#dropUpload();
   }
 
   #onIdle(): void {

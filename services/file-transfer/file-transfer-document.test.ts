@@ -275,6 +275,10 @@ describe("file-transfer, as the document says: put", () => {
     connection.sendFrame({ sha256: sha256("abc") });
     expect(await connection.reply()).toMatchObject({ id: 3, status: "stored" });
     expect(await readFile(join(storeDir, "t"), "utf8")).toBe("abc");
+    await connection.request({ ...header, id: 4 });
+    connection.send("abc");
+    connection.send(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+    expectError((await connection.serverClosed())[0], "HEADER_TOO_LARGE", 4);
   });
 
   it("says TRUNCATED_FRAME, with the put's id, when the client closes before the trailer, and keeps the partial", async () => {
@@ -285,6 +289,20 @@ describe("file-transfer, as the document says: put", () => {
     connection.end();
     const [reply] = await connection.serverClosed();
     expectError(reply, "TRUNCATED_FRAME", "p");
+    expect(await partialSizes(storeDir)).toEqual([3]);
+  });
+
+  it("cuts a trailer that trickles with HEADER_TIMEOUT and the put's id, keeping the partial", async () => {
+    const { open, storeDir, logs } = await setup({ headerTimeoutMs: 200, idleTimeoutMs: 60_000 });
+    const connection = await open();
+    await connection.request({ op: "put", id: "slow", name: "t", size: 3, trailer: true });
+    connection.send("abc");
+    connection.send(encodeFrame({ sha256: sha256("abc") }).subarray(0, 10));
+    const [reply] = await connection.serverClosed();
+    expectError(reply, "HEADER_TIMEOUT", "slow");
+    await waitUntil("the put's log line", () =>
+      logs.find((line) => line.op === "put" && line.code === "HEADER_TIMEOUT"),
+    );
     expect(await partialSizes(storeDir)).toEqual([3]);
   });
 
