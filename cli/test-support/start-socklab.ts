@@ -25,16 +25,24 @@ export interface StartSocklabOptions {
   cwd?: string;
   /** "ignore" by default: a CLI that reads stdin would see its end at once. */
   stdin?: "ignore" | "pipe";
+  /**
+   * false runs it as on the host, where it would reach the lab through Docker: DOCKER_HOST then
+   * names no engine, so that a unit test never touches one (a command that tries fails with 4 or 5).
+   */
+  inWorkbench?: boolean;
 }
 
-/** Starts `socklab ...args` as in the workbench; `cleanups` gets what kills it if a test ends first. */
+// A socket path no engine listens on.
+const NO_ENGINE = { DOCKER_HOST: "unix:///nonexistent/socklab-unit-test.sock" };
+
+/** Starts `socklab ...args` (as in the workbench unless told otherwise); `cleanups` gets what kills it if a test ends first. */
 export function startSocklab(
   args: readonly string[],
   cleanups: (() => Promise<unknown>)[],
   options: StartSocklabOptions = {},
 ): RunningCli {
   const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-    env: { ...process.env, ...IN_WORKBENCH },
+    env: { ...process.env, ...(options.inWorkbench === false ? NO_ENGINE : IN_WORKBENCH) },
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
   });
@@ -63,12 +71,13 @@ export function startSocklab(
   };
 }
 
-/** Runs `socklab ...args` as in the workbench to its end. */
+/** Runs `socklab ...args` (as in the workbench unless told otherwise) to its end. */
 export async function socklab(
   args: readonly string[],
   cleanups: (() => Promise<unknown>)[],
+  options: StartSocklabOptions = {},
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const cli = startSocklab(args, cleanups);
+  const cli = startSocklab(args, cleanups, options);
   const exitCode = await cli.exited;
   return { exitCode, stdout: cli.stdout, stderr: cli.stderr };
 }
