@@ -13,13 +13,17 @@ const MAX_CAPTURE_SECONDS = 3_600;
 
 /** `shell` and `capture`: a prompt where the services are, and a pcap of one service's traffic. */
 export function registerWorkbenchCommands(program: Command): void {
+  // `shell ss -tan`: the command's options are its own, which commander passes through only when
+  // options are positional (socklab's before the subcommand, the subcommand's before its arguments).
+  program.enablePositionalOptions();
   program
     .command("shell")
     .description("a bash shell in the workbench, or one command run there")
-    .argument("[command...]", "run this instead of an interactive shell")
+    .argument("[command...]", "run this instead of an interactive shell (its options are its own)")
+    .passThroughOptions()
     .addHelpText(
       "after",
-      "\nExamples:\n  socklab shell\n  socklab shell 'echo hi | nc -N tcp-echo 7'\nExit codes: the shell's own (0 when it succeeds), 5 the lab is not running.",
+      "\nExamples:\n  socklab shell\n  socklab shell ss -tan\n  socklab shell 'echo hi | nc -N tcp-echo 7'\nExit codes: the shell's own (0 when it succeeds), 5 the lab is not running.",
     )
     .action(async (command: string[]) => {
       const bashArgs = command.length > 0 ? ["-c", command.join(" ")] : [];
