@@ -53,6 +53,7 @@ RUN --mount=type=secret,id=build_ca \
     NODE_EXTRA_CA_CERTS=/run/secrets/build_ca npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY protocol/ protocol/
 COPY clients/ clients/
+COPY labkit/ labkit/
 COPY cli/ cli/
 # The Python clients of docs/protocols, so that a learner runs them where the services are.
 COPY docs/protocols/*.py docs/protocols/

@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{protocol,services,clients,cli,lab-tests/harness,bench/report}/**/*.test.ts"],
+          include: ["{protocol,services,clients,cli,labkit,scripts,bench/report}/**/*.test.ts"],
           exclude: ["**/*.lab.test.ts", "node_modules/**"],
           testTimeout: 20_000,
         },
@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: "lab",
           include: ["lab-tests/**/*.lab.test.ts"],
-          globalSetup: ["lab-tests/harness/global-setup.ts"],
+          globalSetup: ["lab-tests/support/global-setup.ts"],
           // testcontainers' reaper image cannot be pulled where no registry answers; the harness
           // cleans up itself (scoped disposal, and a sweep of test projects before and after a run).
           env: { TESTCONTAINERS_RYUK_DISABLED: process.env["TESTCONTAINERS_RYUK_DISABLED"] ?? "true" },

@@ -3,9 +3,9 @@
 import "./disable-reaper.ts";
 import path from "node:path";
 import packageJson from "../package.json" with { type: "json" };
-import { COMPOSE_FILE_NAME, REPO_ROOT } from "../lab-tests/harness/lab-project.ts";
-import { pruneSupersededImages } from "../lab-tests/harness/prune-superseded-images.ts";
-import type { Lab } from "../lab-tests/harness/start-lab.ts";
+import { COMPOSE_FILE_NAME, REPO_ROOT } from "../labkit/lab/lab-project.ts";
+import { pruneSupersededImages } from "../labkit/docker/prune-superseded-images.ts";
+import type { Lab } from "../labkit/lab/start-lab.ts";
 import { runDocker } from "./docker/run-docker.ts";
 import { measureChatDelivery, NGIRCD_IMAGE } from "./measure/measure-chat-delivery.ts";
 import { measureFileTransfer } from "./measure/measure-file-transfer.ts";

@@ -6,10 +6,10 @@ import "./disable-reaper.ts";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as delay } from "node:timers/promises";
-import { dockerClient } from "../lab-tests/harness/docker-client.ts";
-import { COMPOSE_FILE_NAME, REPO_ROOT } from "../lab-tests/harness/lab-project.ts";
-import { readSocketTable } from "../lab-tests/harness/socket-table/read-socket-table.ts";
-import { startLab, type Lab } from "../lab-tests/harness/start-lab.ts";
+import { dockerClient } from "../labkit/docker/docker-client.ts";
+import { COMPOSE_FILE_NAME, REPO_ROOT } from "../labkit/lab/lab-project.ts";
+import { readSocketTable } from "../labkit/socket-table/read-socket-table.ts";
+import { startLab, type Lab } from "../labkit/lab/start-lab.ts";
 import { runDocker } from "./docker/run-docker.ts";
 import { findServicePid, readRssBytes } from "./measure/find-service-pid.ts";
 import { probeCommand, parseProbeOutput } from "./probes/run-probe.ts";
@@ -22,6 +22,7 @@ import {
   type SoakSample,
 } from "./report/format-soak-markdown.ts";
 import { writeResults } from "./report/write-report.ts";
+import { SocklabError } from "../protocol/socklab-error.ts";
 
 const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 const DEFAULT_MINUTES = 10;
@@ -82,7 +83,10 @@ function readMinutes(): number {
   });
   const minutes = Number(values.minutes);
   if (!Number.isFinite(minutes) || minutes <= 0 || minutes > MAX_MINUTES) {
-    throw new Error(`--minutes must be a number above 0 and at most ${MAX_MINUTES}, got ${values.minutes}`);
+    throw new SocklabError(
+      "ERR_USAGE",
+      `--minutes must be a number above 0 and at most ${MAX_MINUTES}, got ${values.minutes}`,
+    );
   }
   return minutes;
 }

@@ -10,7 +10,7 @@ import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
-import { EXIT } from "./exit-codes.ts";
+import { EXIT, exitCodeFor } from "./exit-codes.ts";
 
 const packageJson = JSON.parse(
   readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8"),
@@ -36,17 +36,12 @@ const COMMANDS = [
 ];
 for (const register of COMMANDS) register(program);
 
-// Errors a command lets through, by code; any other is docker or compose failing (4).
-const EXIT_BY_ERROR_CODE: Readonly<Record<string, number>> = {
-  ERR_LAB_DOWN: EXIT.labDown,
-};
-
 try {
   await program.parseAsync();
 } catch (error) {
   if (error instanceof SocklabError) {
     process.stderr.write(`socklab: ${error.code}: ${error.message}\n`);
-    process.exitCode = EXIT_BY_ERROR_CODE[error.code] ?? EXIT.labFailed;
+    process.exitCode = exitCodeFor(error.code);
   } else if (!(error instanceof CommanderError)) {
     process.stderr.write(`socklab: ${(error as Error).message}\n`);
     process.exitCode = EXIT.labFailed;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import type { ExecResult } from "../../lab-tests/harness/start-lab.ts";
+import type { ExecResult } from "../../labkit/lab/start-lab.ts";
 
 /** `docker run --rm ...args` to the end: its exit code and outputs, whatever the exit code. */
 export function runOneOff(args: readonly string[]): Promise<ExecResult> {

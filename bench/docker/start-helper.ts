@@ -1,6 +1,6 @@
-import { COMPOSE_PROJECT_LABEL } from "../../lab-tests/harness/lab-project.ts";
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
-import { waitFor } from "../../lab-tests/harness/wait-for.ts";
+import { COMPOSE_PROJECT_LABEL } from "../../labkit/lab/lab-project.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
+import { waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
 import { runDocker } from "./run-docker.ts";
 
 export const WORKBENCH_IMAGE = "socklab/workbench:latest";
@@ -67,25 +67,12 @@ export async function startHelper(lab: Lab, options: HelperOptions): Promise<Hel
   return helper;
 }
 
-// /proc/net/{tcp,udp}{,6} list every socket of the namespace: field 1 is the local address with the
-// port in hex (00000000:1451 is *:5201), field 3 the state (0A is LISTEN; a bound UDP socket is enough).
+// A bound UDP socket is enough; a TCP one must be in LISTEN. Read through the one socket-table parser.
 async function waitUntilListening(id: string, ready: HelperOptions["readyPort"]): Promise<void> {
-  const portHex = ready.port.toString(16).toUpperCase().padStart(4, "0");
-  const isReady = (fields: string[]) =>
-    (fields[1] ?? "").endsWith(`:${portHex}`) && (ready.protocol === "udp" || fields[3] === "0A");
-  await waitFor(
-    async () => {
-      const files = `/proc/net/${ready.protocol} /proc/net/${ready.protocol}6`;
-      // A namespace without IPv6 has no tcp6 file: what cat could read is enough.
-      const script = `cat ${files} 2>/dev/null; true`;
-      const table = await runDocker(["exec", id, "sh", "-c", script]).catch(() => "");
-      const found = table.split("\n").some((line) => isReady(line.trim().split(/\s+/)));
-      return found ? true : undefined;
-    },
-    {
-      timeoutMs: READY_TIMEOUT_MS,
-      pollMs: 200,
-      what: `helper ${id.slice(0, 12)} to listen on ${ready.protocol}/${ready.port}`,
-    },
+  const state = ready.protocol === "tcp" ? "LISTEN" : "UNCONN";
+  await waitForSocket(
+    { name: `helper ${id.slice(0, 12)}`, id },
+    { protocol: ready.protocol, localPort: ready.port, state },
+    { timeoutMs: READY_TIMEOUT_MS },
   );
 }

@@ -1,5 +1,5 @@
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 
 /**
  * The PID of a service's server in its container: each service names its process after itself

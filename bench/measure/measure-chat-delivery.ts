@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { startHelper } from "../docker/start-helper.ts";
 import type { DeliveryResult, PhaseResult } from "../probes/irc-delivery-probe.ts";

@@ -1,4 +1,4 @@
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 import type { ConnectRateResult } from "../probes/tcp-connect-rate-probe.ts";
 import { runProbe } from "../probes/run-probe.ts";
 import type { BenchRow } from "../report/bench-row.ts";

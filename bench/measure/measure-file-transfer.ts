@@ -1,5 +1,5 @@
-import { COMPOSE_PROJECT_LABEL } from "../../lab-tests/harness/lab-project.ts";
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
+import { COMPOSE_PROJECT_LABEL } from "../../labkit/lab/lab-project.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { runOneOff } from "../docker/run-one-off.ts";
 import { benchContainerFlags, startHelper, WORKBENCH_IMAGE } from "../docker/start-helper.ts";

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
-import { waitFor } from "../../lab-tests/harness/wait-for.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 import type { HoldResult } from "../probes/tcp-hold-probe.ts";
 import { runProbe } from "../probes/run-probe.ts";
 import type { BenchRow } from "../report/bench-row.ts";

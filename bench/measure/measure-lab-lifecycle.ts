@@ -1,5 +1,5 @@
-import { COMPOSE_FILE_NAME, REPO_ROOT } from "../../lab-tests/harness/lab-project.ts";
-import { startLab, type Lab } from "../../lab-tests/harness/start-lab.ts";
+import { COMPOSE_FILE_NAME, REPO_ROOT } from "../../labkit/lab/lab-project.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import type { BenchRow } from "../report/bench-row.ts";
 

@@ -1,4 +1,4 @@
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 import { startHelper } from "../docker/start-helper.ts";
 import type { TcpThroughputResult } from "../probes/tcp-throughput-probe.ts";
 import { runProbe, type ProbeName } from "../probes/run-probe.ts";

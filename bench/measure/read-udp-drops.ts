@@ -1,4 +1,4 @@
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 
 /**
  * Datagrams the kernel dropped in a container's network namespace because a socket's receive

@@ -1,5 +1,5 @@
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 
 /** A service's address on the lab network as the workbench resolves it (sockperf takes addresses only). */
 export async function resolveInWorkbench(lab: Lab, service: string): Promise<string> {

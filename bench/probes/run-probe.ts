@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import type { ExecResult, Lab } from "../../lab-tests/harness/start-lab.ts";
+import type { ExecResult, Lab } from "../../labkit/lab/start-lab.ts";
 
 /** The probes: self-contained scripts that run in the workbench, each printing one JSON line. */
 export type ProbeName =

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import type { Lab } from "../../lab-tests/harness/start-lab.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 import { runDocker } from "../docker/run-docker.ts";
 
 export interface MachineInfo {

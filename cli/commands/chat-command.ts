@@ -7,7 +7,7 @@ import { serializeIrcMessage } from "../../protocol/chat/serialize-irc-message.t
 import { validateNick } from "../../protocol/chat/validate-nick.ts";
 import { validateRoom } from "../../protocol/chat/validate-room.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { EXIT } from "../exit-codes.ts";
+import { EXIT, exitCodeFor } from "../exit-codes.ts";
 import { insideWorkbench, runInWorkbench } from "../lab/run-in-workbench.ts";
 import { positiveInt } from "../parse-int-option.ts";
 
@@ -73,9 +73,9 @@ async function chat(options: ChatOptions): Promise<number> {
       room: options.room,
     });
   } catch (error) {
-    const code = error instanceof SocklabError ? error.code : "ERR_CHAT_FAILED";
+    const code = error instanceof SocklabError ? error.code : "ERR_CHAT_CONNECT";
     process.stderr.write(`socklab chat: ${code}: ${(error as Error).message}\n`);
-    return code.startsWith("ERR_CONNECT") || code === "ERR_CHAT_FAILED" ? EXIT.network : EXIT.refused;
+    return exitCodeFor(code);
   }
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
   const input = readline.createInterface({

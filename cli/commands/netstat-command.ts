@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { Command, Option } from "commander";
-import type { SocketTable } from "../../lab-tests/harness/socket-table/read-socket-table.ts";
+import { formatSocketTable } from "../../labkit/socket-table/format-socket-table.ts";
+import { readSocketTable, type SocketTable } from "../../labkit/socket-table/read-socket-table.ts";
 import { EXIT } from "../exit-codes.ts";
 import { positiveInt } from "../parse-int-option.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
@@ -50,9 +51,6 @@ Exit codes: 0 ok, 5 the lab is not running or a named service is not in it.`,
 async function runNetstat(services: readonly string[], options: NetstatOptions): Promise<number> {
   const running = await requireRunningLab(services);
   const targets = services.length > 0 ? running.filter((s) => services.includes(s.service)) : running;
-  // Loaded here, not at the top: the harness is on the host only, not in the workbench image.
-  const { readSocketTable } = await import("../../lab-tests/harness/socket-table/read-socket-table.ts");
-  const { formatSocketTable } = await import("../../lab-tests/harness/socket-table/format-socket-table.ts");
   const render = (tables: readonly SocketTable[]) =>
     options.json
       ? `${JSON.stringify(tables.map(({ name, entries }) => ({ service: name, sockets: entries })))}\n`

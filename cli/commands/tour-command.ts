@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { EXIT } from "../exit-codes.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
+import { TOUR_STEPS, WHAT_NEXT } from "../tour/tour-steps.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** `socklab tour`: each lesson of the tutorials, happening live in the running lab. */
 export function registerTourCommand(program: Command): void {
@@ -23,13 +25,11 @@ async function runTour(): Promise<number> {
     process.stderr.write("socklab tour: run it on the host, where it can look into every container\n");
     return EXIT.usage;
   }
-  // Loaded here: the steps use the harness, which is on the host only, not in the workbench image.
-  const { TOUR_STEPS, WHAT_NEXT } = await import("../tour/tour-steps.ts");
   const running = await requireRunningLab([...new Set(TOUR_STEPS.flatMap((step) => step.services))]);
   const context = {
     container(service: string) {
       const found = running.find((s) => s.service === service);
-      if (!found) throw new Error(`${service} is not running in the lab`);
+      if (!found) throw new SocklabError("ERR_LAB_DOWN", `${service} is not running in the lab`);
       return { name: service, id: found.container };
     },
     say: (text: string) => process.stdout.write(`${text}\n`),

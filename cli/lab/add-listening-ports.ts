@@ -1,4 +1,5 @@
-import type { SocketEntry } from "../../lab-tests/harness/socket-table/socket-entry.ts";
+import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
+import type { SocketEntry } from "../../labkit/socket-table/socket-entry.ts";
 import { mergePorts, type ServicePort, type ServiceStatus } from "./read-lab-status.ts";
 
 /**
@@ -9,8 +10,6 @@ import { mergePorts, type ServicePort, type ServiceStatus } from "./read-lab-sta
  * the ports it declares.
  */
 export async function addListeningPorts(status: readonly ServiceStatus[]): Promise<ServiceStatus[]> {
-  // Loaded here, not at the top: the harness is on the host only, not in the workbench image.
-  const { readSocketTable } = await import("../../lab-tests/harness/socket-table/read-socket-table.ts");
   return Promise.all(
     status.map(async (s) => {
       if (s.state !== "running") return s;

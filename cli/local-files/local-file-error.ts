@@ -1,4 +1,5 @@
 import { getSystemErrorMessage } from "node:util";
+import { toErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /**
@@ -9,7 +10,7 @@ import { SocklabError } from "../../protocol/socklab-error.ts";
 export function localFileError(error: unknown, doing: string): SocklabError {
   const errno = error as NodeJS.ErrnoException;
   const why = typeof errno.errno === "number" ? getSystemErrorMessage(errno.errno) : errno.message;
-  return new SocklabError(errno.code ?? "ERR_SOURCE_FAILED", `${doing}: ${why}`, { cause: error });
+  return new SocklabError(toErrorCode(errno.code, "ERR_SOURCE_FAILED"), `${doing}: ${why}`, { cause: error });
 }
 
 /** Whether `error` is a system error about a local path (it has an errno and a path). */

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import readline from "node:readline";
-import { waitFor } from "../../lab-tests/harness/wait-for.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** Where the workbench image holds this repository's cli/ (see the Dockerfile). */

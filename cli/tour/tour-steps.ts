@@ -1,16 +1,17 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { styleText } from "node:util";
-import { startPuppet } from "../../lab-tests/harness/puppet/start-puppet.ts";
-import { formatSocketTable } from "../../lab-tests/harness/socket-table/format-socket-table.ts";
-import { readSocketTable } from "../../lab-tests/harness/socket-table/read-socket-table.ts";
-import type { SocketEntry } from "../../lab-tests/harness/socket-table/socket-entry.ts";
+import { startPuppet } from "../../labkit/puppet/start-puppet.ts";
+import { formatSocketTable } from "../../labkit/socket-table/format-socket-table.ts";
+import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
+import type { SocketEntry } from "../../labkit/socket-table/socket-entry.ts";
 import {
   waitForNoSocket,
   waitForSocket,
   type LabContainer,
-} from "../../lab-tests/harness/socket-table/wait-for-socket.ts";
+} from "../../labkit/socket-table/wait-for-socket.ts";
 import { startWorkbenchScript, type ScriptEvent } from "./start-workbench-script.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** What every step can use: the lab's containers by service, and a way to print. */
 export interface TourContext {
@@ -62,7 +63,11 @@ async function socketOfScript(
   const found = table.entries.find(
     (e) => e.protocol === "tcp" && e.remotePort === remotePort && e.owner?.program === program,
   );
-  if (!found) throw new Error(`no socket of ${program} toward port ${remotePort} in the workbench`);
+  if (!found)
+    throw new SocklabError(
+      "ERR_TOUR_SCRIPT",
+      `no socket of ${program} toward port ${remotePort} in the workbench`,
+    );
   return found;
 }
 
@@ -169,7 +174,8 @@ const udpDatagrams: TourStep = {
     await script.finish();
     const failed = rounds.filter((round) => !round.match);
     if (failed.length > 0)
-      throw new Error(
+      throw new SocklabError(
+        "ERR_ECHO_MISMATCH",
         `${failed.length} of ${rounds.length} datagrams did not come back identical (sizes ${failed.map((r) => r.sentBytes).join(", ")})`,
       );
   },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitForNoSocket, waitForSocket } from "../harness/socket-table/wait-for-socket.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
-import { waitFor } from "../harness/wait-for.ts";
+import { waitForNoSocket, waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 
 const CHAT_OVERRIDE = "lab-tests/chat/compose.chat.yml";
 const CHAT_PORT = 6667;

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPuppet } from "../harness/puppet/start-puppet.ts";
-import { readEnds } from "../harness/socket-table/read-ends.ts";
-import "../harness/socket-table/socket-matchers.ts";
-import type { SocketMatch } from "../harness/socket-table/socket-match.ts";
+import { startPuppet } from "../../labkit/puppet/start-puppet.ts";
+import { readEnds } from "../../labkit/socket-table/read-ends.ts";
+import "../../labkit/socket-table/socket-matchers.ts";
+import type { SocketMatch } from "../../labkit/socket-table/socket-match.ts";
 import {
   waitForNoSocket,
   waitForSocket,
   type LabContainer,
-} from "../harness/socket-table/wait-for-socket.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
+} from "../../labkit/socket-table/wait-for-socket.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 
 // Paths of overrides are relative to the repository root.
 const OVERRIDE = "lab-tests/cli/fixtures/my-server/compose.my-server.yml";

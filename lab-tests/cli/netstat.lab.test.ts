@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPuppet } from "../harness/puppet/start-puppet.ts";
-import { runSocklab, spawnSocklab } from "../harness/run-socklab.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
-import { waitFor } from "../harness/wait-for.ts";
+import { startPuppet } from "../../labkit/puppet/start-puppet.ts";
+import { runSocklab, spawnSocklab } from "../support/run-socklab.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 
 interface JsonTable {
   service: string;

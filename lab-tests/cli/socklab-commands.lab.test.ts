@@ -7,11 +7,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countPcapPackets } from "../../cli/capture/count-pcap-packets.ts";
-import { COMPOSE_PROJECT_LABEL, REPO_ROOT, TEST_PROJECT_PREFIX } from "../harness/lab-project.ts";
-import { readJsonLogLines } from "../harness/read-container-logs.ts";
-import { runSocklab, spawnSocklab } from "../harness/run-socklab.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
-import { waitFor } from "../harness/wait-for.ts";
+import { COMPOSE_PROJECT_LABEL, REPO_ROOT, TEST_PROJECT_PREFIX } from "../../labkit/lab/lab-project.ts";
+import { readJsonLogLines } from "../../labkit/docker/read-container-logs.ts";
+import { runSocklab, spawnSocklab } from "../support/run-socklab.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -403,7 +403,7 @@ async function stillRunning(pids: readonly number[]): Promise<number[]> {
 
 // The capture helper is a container on the tcp-echo's network namespace, started by docker run.
 async function isCapturing(): Promise<boolean> {
-  const { dockerClient } = await import("../harness/docker-client.ts");
+  const { dockerClient } = await import("../../labkit/docker/docker-client.ts");
   const running = await dockerClient().listContainers({
     filters: JSON.stringify({ ancestor: ["socklab/workbench:latest"] }),
   });

@@ -3,8 +3,8 @@ import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_PROJECT_PREFIX } from "../harness/lab-project.ts";
-import { runSocklab } from "../harness/run-socklab.ts";
+import { TEST_PROJECT_PREFIX } from "../../labkit/lab/lab-project.ts";
+import { runSocklab } from "../support/run-socklab.ts";
 
 // A compose project that is never started: every command below runs against nothing.
 const NOT_UP = `${TEST_PROJECT_PREFIX}never-up-${randomBytes(3).toString("hex")}`;

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPuppet, type Puppet } from "../harness/puppet/start-puppet.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
-import { waitFor } from "../harness/wait-for.ts";
+import { startPuppet, type Puppet } from "../../labkit/puppet/start-puppet.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 
 let lab: Lab;
 

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerClient } from "../harness/docker-client.ts";
-import { readJsonLogLines } from "../harness/read-container-logs.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
-import { waitFor } from "../harness/wait-for.ts";
+import { dockerClient } from "../../labkit/docker/docker-client.ts";
+import { readJsonLogLines } from "../../labkit/docker/read-container-logs.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 
 // The state override adds workbench-netadmin, whose tc slows the workbench's uploads enough to
 // kill the server in the middle of one.

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaultLoadReport, FaultService } from "./fault-load.ts";
-import { dockerClient } from "../harness/docker-client.ts";
-import { waitForNoSocket } from "../harness/socket-table/wait-for-socket.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
-import { waitFor } from "../harness/wait-for.ts";
+import { dockerClient } from "../../labkit/docker/docker-client.ts";
+import { waitForNoSocket } from "../../labkit/socket-table/wait-for-socket.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 
 // Faults a service meets in real networks, each with what clients see and what the socket tables
 // hold afterwards: the process killed under load and restarted, the network pulled and given back,

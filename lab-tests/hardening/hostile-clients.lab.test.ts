@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FILE_TRANSFER_ERRORS } from "../../protocol/file-transfer/file-transfer-errors.ts";
 import type { RandomFramesReport, RandomKind } from "./random-frames.ts";
 import type { SlowlorisReport } from "./slowloris.ts";
-import { dockerClient } from "../harness/docker-client.ts";
-import { readSocketTable } from "../harness/socket-table/read-socket-table.ts";
-import { matchesSocket } from "../harness/socket-table/socket-match.ts";
-import { waitForNoSocket } from "../harness/socket-table/wait-for-socket.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
-import { waitFor } from "../harness/wait-for.ts";
+import { dockerClient } from "../../labkit/docker/docker-client.ts";
+import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
+import { matchesSocket } from "../../labkit/socket-table/socket-match.ts";
+import { waitForNoSocket } from "../../labkit/socket-table/wait-for-socket.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 
 // Each TCP service against clients that misbehave on purpose, from the workbench. Throughout, the
 // service must stay healthy and serve a well-behaved client; afterwards its memory comes back near

@@ -1,7 +1,7 @@
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerClient } from "../harness/docker-client.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
+import { dockerClient } from "../../labkit/docker/docker-client.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 
 const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 const LAB_CONTAINERS = [...SERVICES, "workbench"] as const;

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../harness/lab-project.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
+import { REPO_ROOT } from "../../labkit/lab/lab-project.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 
 // The README's table of services gives each a line to try in the workbench; each must work as
 // printed. What a learner would type after it (a nick for chat) comes on stdin.

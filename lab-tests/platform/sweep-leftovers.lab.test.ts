@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { dockerClient } from "../harness/docker-client.ts";
-import { COMPOSE_PROJECT_LABEL } from "../harness/lab-project.ts";
-import { sweepLeftovers } from "../harness/sweep-leftovers.ts";
+import { dockerClient } from "../../labkit/docker/docker-client.ts";
+import { COMPOSE_PROJECT_LABEL } from "../../labkit/lab/lab-project.ts";
+import { sweepLeftovers } from "../../labkit/lab/sweep-leftovers.ts";
 
 describe("sweepLeftovers", () => {
   it("removes the containers, networks and volumes an aborted run left, and nothing else", async () => {

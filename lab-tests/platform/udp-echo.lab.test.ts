@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLab, type Lab } from "../harness/start-lab.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 
 // 1472 is the largest payload in one unfragmented IPv4 packet on a 1500-byte MTU; 1473 needs two
 // fragments; 65,507 is the IPv4 maximum.

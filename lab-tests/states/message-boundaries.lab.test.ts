@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LengthPrefixedDecoder, encodeLengthPrefixed } from "../../protocol/framing/length-prefixed.ts";
-import { startPuppet, type Puppet } from "../harness/puppet/start-puppet.ts";
-import { waitForSocket } from "../harness/socket-table/wait-for-socket.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
+import { startPuppet, type Puppet } from "../../labkit/puppet/start-puppet.ts";
+import { waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 
 // The tutorials' "sticky packets": TCP carries a stream of bytes, not the sender's writes. These
 // make both effects happen every time, then show a length prefix restoring each message.

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPuppet } from "../harness/puppet/start-puppet.ts";
-import { parseSs, type SsEntry } from "../harness/socket-table/parse-ss.ts";
-import { SNAPSHOT_SCRIPT, parseSnapshot, splitSections } from "../harness/socket-table/read-socket-table.ts";
-import type { SocketEntry } from "../harness/socket-table/socket-entry.ts";
-import { socketKey } from "../harness/socket-table/socket-key.ts";
-import { waitForSocket } from "../harness/socket-table/wait-for-socket.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
+import { startPuppet } from "../../labkit/puppet/start-puppet.ts";
+import { parseSs, type SsEntry } from "../../labkit/socket-table/parse-ss.ts";
+import {
+  SNAPSHOT_SCRIPT,
+  parseSnapshot,
+  splitSections,
+} from "../../labkit/socket-table/read-socket-table.ts";
+import type { SocketEntry } from "../../labkit/socket-table/socket-entry.ts";
+import { socketKey } from "../../labkit/socket-table/socket-key.ts";
+import { waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 
 const STATES_OVERRIDE = "lab-tests/states/compose.states.yml";
 const UNREAD_BYTES = 1000;

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPuppet, type Puppet } from "../harness/puppet/start-puppet.ts";
-import { readEnds } from "../harness/socket-table/read-ends.ts";
-import "../harness/socket-table/socket-matchers.ts";
-import type { SocketMatch } from "../harness/socket-table/socket-match.ts";
+import { startPuppet, type Puppet } from "../../labkit/puppet/start-puppet.ts";
+import { readEnds } from "../../labkit/socket-table/read-ends.ts";
+import "../../labkit/socket-table/socket-matchers.ts";
+import type { SocketMatch } from "../../labkit/socket-table/socket-match.ts";
 import {
   waitForNoSocket,
   waitForSocket,
   type LabContainer,
-} from "../harness/socket-table/wait-for-socket.ts";
-import { startLab, type Lab } from "../harness/start-lab.ts";
+} from "../../labkit/socket-table/wait-for-socket.ts";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 
 // Every TCP state, provoked on purpose between the workbench (client) and a service container
 // (server), and checked at both ends in the kernel's own tables. Where a state needs a packet lost,

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
-import { unmapAddress } from "../../../protocol/format-endpoint.ts";
-import { SocklabError } from "../../../protocol/socklab-error.ts";
+import { unmapAddress } from "../../protocol/format-endpoint.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import type {
   AddressFamily,
   SocketOwner,

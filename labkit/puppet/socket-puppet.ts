@@ -55,8 +55,13 @@ function watch(s: net.Socket): void {
   s.on("close", (hadError) => emit("close", { hadError }));
 }
 
+// Self-contained, so not SocklabError: the same stable code, reported as the puppet's error event.
+class PuppetStateError extends Error {
+  readonly code = "ERR_PUPPET_STATE";
+}
+
 function needSocket(): net.Socket {
-  if (!socket) throw new Error("no socket yet: listen and accept, or connect, first");
+  if (!socket) throw new PuppetStateError("no socket yet: listen and accept, or connect, first");
   return socket;
 }
 

@@ -1,4 +1,4 @@
-import { dockerClient } from "./docker-client.ts";
+import { dockerClient } from "../../labkit/docker/docker-client.ts";
 
 /** Removes the images that lab tests built for their fixtures (label org.socklab.fixture=true). */
 export async function removeFixtureImages(): Promise<void> {

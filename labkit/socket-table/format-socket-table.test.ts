@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatSocketTable } from "./format-socket-table.ts";
 import type { ProcNetFile } from "./parse-proc-net.ts";
 import { parseSs } from "./parse-ss.ts";
-import { readFixtureEntries, readSocketFixture, type FixtureSide } from "./read-socket-fixture.ts";
+import { readFixtureEntries, readSocketFixture, type FixtureSide } from "./testing/read-socket-fixture.ts";
 import { attachOwners, parseSocketOwners } from "./socket-owners.ts";
 
 function ownedEntries(side: FixtureSide, files: readonly ProcNetFile[]) {

@@ -1,12 +1,12 @@
-// Test support: the captured fixtures of ../fixtures/socket-table (made by its capture.sh).
+// Test support: the captured fixtures of ../fixtures (made by its capture.sh).
 import { readFileSync } from "node:fs";
-import { parseProcNet, type ProcNetFile } from "./parse-proc-net.ts";
-import type { SocketEntry, SocketSummary } from "./socket-entry.ts";
+import { parseProcNet, type ProcNetFile } from "../parse-proc-net.ts";
+import type { SocketEntry, SocketSummary } from "../socket-entry.ts";
 
 /** The two namespaces of the capture: server 10.99.0.3 / fd00:99::3, client 10.99.0.2 / fd00:99::2. */
 export type FixtureSide = "server" | "client";
 
-const FIXTURES = new URL("../fixtures/socket-table/", import.meta.url);
+const FIXTURES = new URL("../fixtures/", import.meta.url);
 
 export function readSocketFixture(side: FixtureSide, file: string): string {
   return readFileSync(new URL(`${side}/${file}`, FIXTURES), "utf8");

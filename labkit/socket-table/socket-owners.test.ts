@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { SocklabError } from "../../../protocol/socklab-error.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import { parseProcNet } from "./parse-proc-net.ts";
-import { onlyEntry, readFixtureEntries, readSocketFixture } from "./read-socket-fixture.ts";
+import { onlyEntry, readFixtureEntries, readSocketFixture } from "./testing/read-socket-fixture.ts";
 import { attachOwners, parseSocketOwners, SOCKET_OWNERS_SCRIPT } from "./socket-owners.ts";
 
 const run = promisify(execFile);

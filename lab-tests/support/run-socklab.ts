@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
-import { REPO_ROOT } from "./lab-project.ts";
-import type { Lab } from "./start-lab.ts";
+import { REPO_ROOT } from "../../labkit/lab/lab-project.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 
 const CLI_MAIN = path.join(REPO_ROOT, "cli", "main.ts");
 

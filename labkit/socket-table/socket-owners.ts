@@ -1,4 +1,4 @@
-import { SocklabError } from "../../../protocol/socklab-error.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import type { SocketOwner } from "./socket-entry.ts";
 
 /**

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { COMPOSE_FILE_NAME, REPO_ROOT } from "./lab-project.ts";
-import { pruneSupersededImages } from "./prune-superseded-images.ts";
+import { COMPOSE_FILE_NAME, REPO_ROOT } from "../../labkit/lab/lab-project.ts";
+import { pruneSupersededImages } from "../../labkit/docker/prune-superseded-images.ts";
 import { removeFixtureImages } from "./remove-fixture-images.ts";
-import { sweepLeftovers } from "./sweep-leftovers.ts";
+import { sweepLeftovers } from "../../labkit/lab/sweep-leftovers.ts";
 
 const execFileAsync = promisify(execFile);
 

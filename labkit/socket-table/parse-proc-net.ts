@@ -1,4 +1,4 @@
-import { SocklabError } from "../../../protocol/socklab-error.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import { decodeProcAddress, type DecodedAddress } from "./decode-proc-address.ts";
 import type {
   AddressFamily,

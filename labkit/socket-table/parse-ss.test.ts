@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SocklabError } from "../../../protocol/socklab-error.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import { parseSs, TCP_STATE_BY_SS_NAME } from "./parse-ss.ts";
-import { onlyEntry, readSocketFixture } from "./read-socket-fixture.ts";
+import { onlyEntry, readSocketFixture } from "./testing/read-socket-fixture.ts";
 
 describe("parseSs on the captured output", () => {
   const serverTcp = parseSs(readSocketFixture("server", "ss-tan.txt"), "tcp");

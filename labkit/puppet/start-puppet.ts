@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import readline from "node:readline";
-import { SocklabError } from "../../../protocol/socklab-error.ts";
-import { dockerClient } from "../docker-client.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import { dockerClient } from "../docker/docker-client.ts";
 import { waitFor } from "../wait-for.ts";
 import type { Command as PuppetCommand } from "./socket-puppet.ts";
 

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import packageJson from "../../package.json" with { type: "json" };
-import { REPO_ROOT } from "./lab-project.ts";
+import packageJson from "../package.json" with { type: "json" };
+import { REPO_ROOT } from "../labkit/lab/lab-project.ts";
 
 const PINNED = packageJson.devDependencies.node;
 

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { SocklabError } from "../../protocol/socklab-error.ts";
+import { SocklabError } from "../protocol/socklab-error.ts";
 
 export interface WaitOptions {
   timeoutMs: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readFixtureEntries } from "./read-socket-fixture.ts";
+import { readFixtureEntries } from "./testing/read-socket-fixture.ts";
 import type { ConnectionEnd } from "./socket-matchers.ts";
 import "./socket-matchers.ts";
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parseSs } from "./parse-ss.ts";
-import { onlyEntry, readFixtureEntries, readSocketFixture, type FixtureSide } from "./read-socket-fixture.ts";
+import {
+  onlyEntry,
+  readFixtureEntries,
+  readSocketFixture,
+  type FixtureSide,
+} from "./testing/read-socket-fixture.ts";
 import { socketKey } from "./socket-key.ts";
 
 function sortedKeys(entries: readonly Parameters<typeof socketKey>[0][]): string[] {

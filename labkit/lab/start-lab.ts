@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { DockerComposeEnvironment, PullPolicy, type StartedDockerComposeEnvironment } from "testcontainers";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { execInContainer, type ExecOptions, type ExecResult } from "./exec-in-container.ts";
+import { execInContainer, type ExecOptions, type ExecResult } from "../docker/exec-in-container.ts";
 import { COMPOSE_FILE_NAME, REPO_ROOT, TEST_PROJECT_PREFIX } from "./lab-project.ts";
-import type { LabContainer } from "./socket-table/wait-for-socket.ts";
+import type { LabContainer } from "../socket-table/wait-for-socket.ts";
 
 export type { ExecOptions, ExecResult };
 

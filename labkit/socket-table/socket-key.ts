@@ -1,4 +1,4 @@
-import { formatEndpoint } from "../../../protocol/format-endpoint.ts";
+import { formatEndpoint } from "../../protocol/format-endpoint.ts";
 import type { SocketSummary } from "./socket-entry.ts";
 
 export type SocketKeyFields = Pick<

@@ -1,5 +1,5 @@
 import { COMPOSE_PROJECT_LABEL, TEST_PROJECT_PREFIX } from "./lab-project.ts";
-import { dockerClient } from "./docker-client.ts";
+import { dockerClient } from "../docker/docker-client.ts";
 
 export interface SweepReport {
   containers: string[];

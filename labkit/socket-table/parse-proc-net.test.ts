@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SocklabError } from "../../../protocol/socklab-error.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import { parseProcNet, TCP_STATE_BY_CODE, UDP_STATE_BY_CODE } from "./parse-proc-net.ts";
-import { onlyEntry, readFixtureEntries, readSocketFixture } from "./read-socket-fixture.ts";
+import { onlyEntry, readFixtureEntries, readSocketFixture } from "./testing/read-socket-fixture.ts";
 
 const TCP_HEADER =
   "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";

@@ -1,4 +1,4 @@
-import { SocklabError } from "../../../protocol/socklab-error.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import { waitFor } from "../wait-for.ts";
 import { formatSocketTable } from "./format-socket-table.ts";
 import { readSocketTable, type SocketTable } from "./read-socket-table.ts";

@@ -1,5 +1,5 @@
-import { SocklabError } from "../../../protocol/socklab-error.ts";
-import { execInContainer } from "../exec-in-container.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import { execInContainer } from "../docker/exec-in-container.ts";
 import { parseProcNet, type ProcNetFile } from "./parse-proc-net.ts";
 import type { SocketEntry } from "./socket-entry.ts";
 import { SOCKET_OWNERS_SCRIPT, attachOwners, parseSocketOwners } from "./socket-owners.ts";
