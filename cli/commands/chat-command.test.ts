@@ -183,6 +183,15 @@ describe("socklab chat with piped input", () => {
     expect(run.stderr).toMatch(/a room name has only letters, digits and/);
   });
 
+  it("exits 3 when nothing listens at the service's address, in one line", async () => {
+    const closed = await spawnChatService();
+    const port = closed.port;
+    await closed.stop();
+    const run = await socklab(["chat", "--host", "127.0.0.1", "--port", String(port)], cleanups);
+    expect(run.exitCode).toBe(EXIT.network);
+    expect(run.stderr).toMatch(/^socklab chat: ECONNREFUSED: [^\n]*\n$/);
+  });
+
   it("exits 6 when the service refuses a nick that is taken", async () => {
     const run = await socklab(chatArgs("watcher"), cleanups);
     expect(run.exitCode).toBe(EXIT.refused);

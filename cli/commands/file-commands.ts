@@ -7,7 +7,7 @@ import {
 } from "../../clients/file-transfer/file-transfer-client.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { EXIT, exitCodeFor } from "../exit-codes.ts";
-import { checkDownloadTarget } from "../local-files/check-download-target.ts";
+import { checkFileToWrite } from "../local-files/check-file-to-write.ts";
 import { checkUploadSource } from "../local-files/check-upload-source.ts";
 import { isLocalFileError, localFileError } from "../local-files/local-file-error.ts";
 import { HOST_DIR_IN_CONTAINER, runInLabContainer } from "../lab/run-in-lab-container.ts";
@@ -65,7 +65,7 @@ export function registerFileCommands(program: Command): void {
     .action(async (name: string, file: string | undefined, options: ServiceOptions) => {
       const target = file ?? name;
       process.exitCode = await afterCheck(
-        () => checkDownloadTarget(target),
+        () => checkFileToWrite(target),
         () =>
           insideWorkbench()
             ? withClient(options, (client) => get(client, name, target, options))

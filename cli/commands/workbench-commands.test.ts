@@ -35,3 +35,15 @@ describe("socklab shell COMMAND...", () => {
     expect(run.exitCode).toBe(7);
   });
 });
+
+describe("socklab capture SERVICE", () => {
+  it("exits 2 on an output file in a folder that does not exist, in one line, before starting anything", async () => {
+    const run = await socklab(["capture", "tcp-echo", "-o", "no-such-folder/x.pcap"], cleanups, {
+      inWorkbench: false,
+    });
+    expect(run.exitCode).toBe(EXIT.usage);
+    expect(run.stderr).toBe(
+      "socklab: ENOENT: cannot write no-such-folder/x.pcap: no such folder: no-such-folder\n",
+    );
+  });
+});

@@ -3,6 +3,7 @@ import path from "node:path";
 import { Command, Option } from "commander";
 import { countPcapPackets } from "../capture/count-pcap-packets.ts";
 import { EXIT } from "../exit-codes.ts";
+import { checkFileToWrite } from "../local-files/check-file-to-write.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { runCommand } from "../lab/run-command.ts";
 import { execInWorkbench, insideWorkbench } from "../lab/run-in-workbench.ts";
@@ -73,6 +74,8 @@ async function capture(
     process.stderr.write(`socklab capture: --seconds is at most ${MAX_CAPTURE_SECONDS}\n`);
     return EXIT.usage;
   }
+  // A file that cannot be written is the user's to fix (2), said before any container starts.
+  if (options.output !== undefined) await checkFileToWrite(options.output);
   const target = (await requireRunningLab([service])).find((s) => s.service === service);
   if (!target) return EXIT.labDown; // not reached: requireRunningLab throws when it is missing
   const output = path.resolve(

@@ -4,10 +4,10 @@ import { SocklabError } from "../../protocol/socklab-error.ts";
 import { localFileError } from "./local-file-error.ts";
 
 /**
- * Checks that a download can be written to `file` (as the user typed it), before anything connects
- * or starts: its folder must exist and be writable, and `file` must not be a folder (exit 2).
+ * Checks that `file` (as the user typed it) can be written, a download or a capture, before anything
+ * connects or starts: its folder must exist and be writable, and `file` must not be a folder (exit 2).
  */
-export async function checkDownloadTarget(file: string): Promise<void> {
+export async function checkFileToWrite(file: string): Promise<void> {
   const folder = path.dirname(file);
   const folderStats = await stat(folder).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
