@@ -9,12 +9,12 @@ import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
+import { SOCKLAB_ROOT } from "../labkit/compose/compose-project.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
+import { addComposeOptions, resolveComposeTarget } from "./lab/compose-target.ts";
 
-const packageJson = JSON.parse(
-  readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8"),
-) as {
+const packageJson = JSON.parse(readFileSync(path.join(SOCKLAB_ROOT, "package.json"), "utf8")) as {
   version: string;
 };
 
@@ -35,6 +35,13 @@ const COMMANDS = [
   registerTourCommand,
 ];
 for (const register of COMMANDS) register(program);
+
+// The commands that work on any compose stack, not only socklab's lab, take -f/-p after their name
+// too; every command takes them before it, as `docker compose -f x.yml ps` does.
+const ON_ANY_STACK = ["netstat", "status", "logs", "capture", "shell"];
+addComposeOptions(program);
+for (const command of program.commands) if (ON_ANY_STACK.includes(command.name())) addComposeOptions(command);
+program.hook("preAction", resolveComposeTarget);
 
 try {
   await program.parseAsync();

@@ -70,6 +70,7 @@ const spec = (exitCode: ExitCode, meaning: string): ErrorCodeSpec => ({ exitCode
 export const ERROR_CODES = {
   // Arguments and names.
   ERR_USAGE: spec(EXIT.usage, "bad arguments"),
+  ERR_NODE_TOO_OLD: spec(EXIT.usage, "the Node running socklab is older than it needs (bin/socklab.js)"),
   ERR_UNKNOWN_SERVICE: spec(EXIT.usage, "a service name that the compose project does not have"),
   ERR_COMPOSE_FILE_MISSING: spec(EXIT.usage, "a compose file that does not exist"),
   ERR_BAD_SETTING: spec(EXIT.usage, "an environment setting that is not a valid value"),

@@ -65,7 +65,7 @@ describe("socklab netstat", () => {
       });
       await using puppet = await startPuppet("workbench", lab.containerId("workbench"));
       puppet.send({ op: "connect", host: "tcp-echo", port: 7 });
-      const clientPort = (await puppet.next("connected"))["localPort"] as number;
+      const clientPort = (await puppet.next("connected")).localPort;
       const row = new RegExp(`:7 +[\\d.]+:${clientPort} +ESTABLISHED`);
       await waitFor(() => (row.test(output) ? true : undefined), {
         timeoutMs: 10_000,
