@@ -24,6 +24,8 @@ export interface ComposeOptions {
    * `socklab logs -f` then stops compose too, where it would otherwise keep following, orphaned.
    */
   forwardSignals?: boolean;
+  /** With "plain": print only the lines this keeps. */
+  keepLine?: (line: string) => boolean;
 }
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -46,9 +48,10 @@ export function compose(args: readonly string[], options: ComposeOptions): Promi
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
     };
     if (options.output === "plain" && child.stdout) {
-      readline
-        .createInterface({ input: child.stdout })
-        .on("line", (line) => process.stdout.write(`${stripVTControlCharacters(line)}\n`));
+      readline.createInterface({ input: child.stdout }).on("line", (raw) => {
+        const line = stripVTControlCharacters(raw);
+        if (options.keepLine?.(line) ?? true) process.stdout.write(`${line}\n`);
+      });
       // A reader that went away (`socklab logs -f | head`) ends compose, not this process with EPIPE.
       process.stdout.once("error", () => child.kill("SIGTERM"));
     } else child.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
