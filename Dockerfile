@@ -57,8 +57,10 @@ COPY protocol/ protocol/
 COPY clients/ clients/
 COPY labkit/ labkit/
 COPY cli/ cli/
-# The Python clients of docs/protocols, so that a learner runs them where the services are.
+# The Python clients of docs/protocols and the exercises' checkers, so that a learner runs them
+# where the services are.
 COPY docs/protocols/*.py docs/protocols/
+COPY docs/exercises/*.py docs/exercises/
 RUN ln -s /app/cli/main.ts /usr/local/bin/socklab
 WORKDIR /home/lab
 CMD ["sleep", "infinity"]

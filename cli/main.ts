@@ -7,6 +7,7 @@ import { registerEchoCommand } from "./commands/echo-command.ts";
 import { registerFileCommands } from "./commands/file-commands.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
+import { registerRunCommands } from "./commands/run-commands.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
 import { SOCKLAB_ROOT } from "../labkit/compose/compose-project.ts";
@@ -34,6 +35,7 @@ const COMMANDS = [
   registerFileCommands,
   registerChatCommand,
   registerNetstatCommand,
+  registerRunCommands,
   registerTourCommand,
 ];
 for (const register of COMMANDS) register(program);
