@@ -77,7 +77,8 @@ export class ByteStream {
   /** Writes and waits until the kernel took the bytes, so a later pause splits the segments. */
   async write(bytes: Uint8Array): Promise<void> {
     // A closed socket never drains: the read that follows reports the close.
-    if (this.socket.destroyed || this.socket.write(bytes) || this.socket.destroyed) return;
+    const closed = (): boolean => this.socket.destroyed;
+    if (closed() || this.socket.write(bytes) || closed()) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         this.socket.off("drain", done);

@@ -57,20 +57,23 @@ async function openAll(endpoint: Endpoint, count: number, timeoutMs: number): Pr
 async function checkConcurrentClients(endpoint: Endpoint, count: number, timeoutMs: number): Promise<number> {
   const streams = await openAll(endpoint, count, timeoutMs);
   try {
-    const lines = streams.map((_, i) =>
-      Buffer.from(`client ${i + 1} of ${count}: ${randomBytes(16).toString("hex")}\n`),
+    const clients = streams.map((stream, i) => ({
+      stream,
+      line: Buffer.from(`client ${i + 1} of ${count}: ${randomBytes(16).toString("hex")}\n`),
+    }));
+    await Promise.all(clients.map(({ stream, line }, i) => sendInTwo(stream, line, i % 2 === 1)));
+    const replies = await Promise.all(
+      clients.map(async ({ stream, line }) => ({ line, reply: await stream.read(line.length, timeoutMs) })),
     );
-    await Promise.all(streams.map((stream, i) => sendInTwo(stream, lines[i]!, i % 2 === 1)));
-    const replies = await Promise.all(streams.map((stream, i) => stream.read(lines[i]!.length, timeoutMs)));
-    const answered = replies.filter((r) => r.outcome === "ok");
-    const wrong = replies.findIndex((r, i) => r.outcome === "ok" && !r.bytes.equals(lines[i]!));
-    if (wrong >= 0)
+    const answered = replies.filter(({ reply }) => reply.outcome === "ok");
+    const wrong = answered.find(({ line, reply }) => !reply.bytes.equals(line));
+    if (wrong)
       throw new CheckFailure(
-        `client ${wrong + 1} sent ${JSON.stringify(lines[wrong]!.toString())} and got back ${JSON.stringify(replies[wrong]!.bytes.toString())}`,
+        `a client sent ${JSON.stringify(wrong.line.toString())} and got back ${JSON.stringify(wrong.reply.bytes.toString())}`,
         "keep what you read per socket: send each client's bytes back on that client's socket, all of them (sendall)",
       );
     if (answered.length < count) {
-      const closed = replies.filter((r) => r.outcome === "closed").length;
+      const closed = replies.filter(({ reply }) => reply.outcome === "closed").length;
       throw new CheckFailure(
         `${count} clients were connected at once and each sent one line: ${answered.length} got their echo within ${timeoutMs} ms` +
           (closed > 0 ? `, ${closed} were closed by the server` : "") +

@@ -23,9 +23,25 @@ const ACCEPTS = new Set(["accept", "accept4"]);
 export async function checkStrace(options: CheckOptions): Promise<CheckPass> {
   const server = await readTrace(options.server ?? DEFAULT_SERVER_TRACE, SERVER_HINT);
   const client = await readTrace(options.client ?? DEFAULT_CLIENT_TRACE, CLIENT_HINT);
+  requireOneConversation(server, client);
   const serverFacts = checkServerCalls(server);
   const clientFacts = checkClientCalls(client, serverFacts.port);
   return { facts: [...serverFacts.facts, ...clientFacts] };
+}
+
+// First, since a trace of another run explains every other call that is missing.
+function requireOneConversation(server: readonly SyscallRecord[], client: readonly SyscallRecord[]): void {
+  const bound = server.find((c) => c.name === "bind" && c.result === 0 && portOf(c.args[1]) !== undefined);
+  const connected = client.find(
+    (c) => c.name === "connect" && c.result === 0 && portOf(c.args[1]) !== undefined,
+  );
+  const serverPort = portOf(bound?.args[1]);
+  const clientPort = portOf(connected?.args[1]);
+  if (serverPort !== undefined && clientPort !== undefined && serverPort !== clientPort)
+    throw new CheckFailure(
+      `client.trace connects to port ${clientPort}, but server.trace bound port ${serverPort}: not one conversation`,
+      "trace the server and the client of the same run, with the same port",
+    );
 }
 
 async function readTrace(file: string, hint: string): Promise<SyscallRecord[]> {
@@ -72,7 +88,7 @@ function checkServerCalls(calls: readonly SyscallRecord[]): { port: number; fact
     `the server must bind a TCP port; trace it from its start: ${SERVER_HINT}`,
   );
   const listener = fdOf(bind);
-  const port = portOf(bind.args[1])!;
+  const port = portOf(bind.args[1]) ?? 0;
   find(
     calls,
     (c) => isTcpSocket(c) && c.result === listener,
@@ -122,7 +138,7 @@ function checkClientCalls(calls: readonly SyscallRecord[], serverPort: number): 
     "client.trace has no successful connect() to a TCP port",
     `trace the client while the traced server runs: ${CLIENT_HINT}`,
   );
-  const port = portOf(connect.args[1])!;
+  const port = portOf(connect.args[1]) ?? 0;
   if (port !== serverPort)
     throw new CheckFailure(
       `client.trace connects to port ${port}, but server.trace bound port ${serverPort}: not one conversation`,

@@ -26,7 +26,10 @@ export function parseStrace(text: string): SyscallRecord[] {
     const line = raw.trim();
     const unfinished = UNFINISHED.exec(line);
     if (unfinished) {
-      pending.set(`${unfinished[1] ?? ""}/${unfinished[2]!}`, `${unfinished[2]!}(${unfinished[3]!}`);
+      pending.set(
+        `${unfinished[1] ?? ""}/${unfinished[2] ?? ""}`,
+        `${unfinished[2] ?? ""}(${unfinished[3] ?? ""}`,
+      );
       continue;
     }
     const resumed = RESUMED.exec(line);
@@ -38,12 +41,12 @@ export function parseStrace(text: string): SyscallRecord[] {
 }
 
 function joinResumed(pending: Map<string, string>, resumed: RegExpExecArray): string | undefined {
-  const key = `${resumed[1] ?? ""}/${resumed[2]!}`;
+  const key = `${resumed[1] ?? ""}/${resumed[2] ?? ""}`;
   const start = pending.get(key);
   if (start === undefined) return undefined;
   pending.delete(key);
   const head = start.trimEnd().replace(/,$/, "");
-  const rest = resumed[3]!.trim().replace(/^,\s*/, "");
+  const rest = (resumed[3] ?? "").trim().replace(/^,\s*/, "");
   const pidPrefix = resumed[1] === undefined ? "" : `${resumed[1]} `;
   return `${pidPrefix}${head}${head.endsWith("(") || rest.startsWith(")") ? "" : ", "}${rest}`;
 }
@@ -53,8 +56,8 @@ function parseCall(line: string): SyscallRecord | undefined {
   if (!match || match[4] === "?") return undefined;
   return {
     pid: match[1] === undefined ? undefined : Number(match[1]),
-    name: match[2]!,
-    args: splitArgs(match[3]!),
+    name: match[2] ?? "",
+    args: splitArgs(match[3] ?? ""),
     result: Number(match[4]),
     error: match[5],
   };
@@ -67,7 +70,7 @@ function splitArgs(text: string): string[] {
   let quoted = false;
   let current = "";
   for (let i = 0; i < text.length; i += 1) {
-    const char = text[i]!;
+    const char = text.charAt(i);
     if (quoted) {
       if (char === "\\") {
         current += char + (text[i + 1] ?? "");
