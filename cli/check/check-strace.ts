@@ -77,7 +77,7 @@ const fdOf = (call: SyscallRecord): number => Number(call.args[0]);
 const isTcpSocket = (call: SyscallRecord): boolean =>
   call.name === "socket" &&
   call.result >= 0 &&
-  /AF_INET6?/.test(call.args[0] ?? "") &&
+  /[AP]F_INET6?/.test(call.args[0] ?? "") &&
   /SOCK_STREAM/.test(call.args[1] ?? "");
 
 function checkServerCalls(calls: readonly SyscallRecord[]): { port: number; facts: string[] } {

@@ -135,6 +135,19 @@ describe("socklab check 9: the learner's strace logs", () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it("lets strace attach to a server already running in the workbench (strace -p, SYS_PTRACE)", async () => {
+    const dir = await putFiles("ex9-attach", { "hello_server.py": "hello_server.py" });
+    await startServer(dir, "python3 hello_server.py 9903", 9903);
+    // -e trace=accept4 with a deadline: strace prints the call the server is blocked in, then stops.
+    const result = await lab.exec("workbench", [
+      "sh",
+      "-c",
+      "timeout -s INT 2 strace -e trace=accept4,accept -p $(pgrep -f 'hello_server.py 9903'); true",
+    ]);
+    expect(result.stderr).toMatch(/strace: Process \d+ attached/);
+    expect(result.stderr).not.toContain("Operation not permitted");
+  });
+
   it("fails a client trace of another conversation (the client talked to tcp-echo)", async () => {
     const dir = await traceConversation("ex9-other", 9902, "tcp-echo 7");
     const result = await check(dir, ["9"]);
