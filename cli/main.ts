@@ -24,6 +24,8 @@ const program = new Command()
   .description("a socket-programming lab: echo, file transfer and chat services in containers")
   .version(packageJson.version)
   .showHelpAfterError()
+  // -f/-p of the program come before the command, as with docker compose: `logs -f` follows.
+  .enablePositionalOptions()
   .exitOverride();
 
 const COMMANDS = [
