@@ -79,7 +79,7 @@ function noReply(
   return new CheckFailure(
     `${what}: ${how} after ${gotBytes} bytes of the reply`,
     outcome === "closed"
-      ? "your server's output: an exception in recv_msg? It must read exactly the bytes announced, however they arrive"
+      ? `your server's output: an exception in recv_msg? ${RECV_LOOP_HINT}`
       : RECV_LOOP_HINT,
   );
 }

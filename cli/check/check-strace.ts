@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CheckFailure, type CheckPass } from "./check-failure.ts";
 import type { CheckOptions } from "./check-options.ts";
-import { parseStrace, portOf, type SyscallRecord } from "./parse-strace.ts";
+import { callsOnTcpSockets, parseStrace, portOf, type SyscallRecord } from "./parse-strace.ts";
 
 export const DEFAULT_SERVER_TRACE = "server.trace";
 export const DEFAULT_CLIENT_TRACE = "client.trace";
@@ -59,7 +59,7 @@ async function readTrace(file: string, hint: string): Promise<SyscallRecord[]> {
   }
   const calls = parseStrace(text);
   if (calls.length === 0) throw new CheckFailure(`${file} holds no system call as strace prints them`, hint);
-  return calls;
+  return callsOnTcpSockets(calls);
 }
 
 function find(
@@ -74,11 +74,8 @@ function find(
 }
 
 const fdOf = (call: SyscallRecord): number => Number(call.args[0]);
-const isTcpSocket = (call: SyscallRecord): boolean =>
-  call.name === "socket" &&
-  call.result >= 0 &&
-  /[AP]F_INET6?/.test(call.args[0] ?? "") &&
-  /SOCK_STREAM/.test(call.args[1] ?? "");
+// readTrace kept only the calls on TCP sockets: every socket() left made one.
+const isTcpSocket = (call: SyscallRecord): boolean => call.name === "socket";
 
 function checkServerCalls(calls: readonly SyscallRecord[]): { port: number; facts: string[] } {
   const bind = find(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseStrace, portOf } from "./parse-strace.ts";
+import { callsOnTcpSockets, parseStrace, portOf } from "./parse-strace.ts";
 
 const SERVER_TRACE = `1201  socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 3
 1201  setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
@@ -50,5 +50,26 @@ sendto(3, "a, b", 4, 0, NULL, 0) = 4
 `);
     expect(calls[0]).toMatchObject({ pid: undefined, name: "connect", result: -1, error: "ECONNREFUSED" });
     expect(calls[1]?.args).toEqual(["3", '"a, b"', "4", "0", "NULL", "0"]);
+  });
+
+  it("keeps the calls on TCP sockets only, following a descriptor number that is reused", () => {
+    const calls = callsOnTcpSockets(
+      parseStrace(`socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 3
+connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.11")}, 16) = 0
+close(3)                                = 0
+socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 3
+connect(3, {sa_family=AF_INET, sin_port=htons(7), sin_addr=inet_addr("172.18.0.2")}, 16) = 0
+write(1, "hello\\n", 6)                  = 6
+sendto(3, "hello\\n", 6, 0, NULL, 0)     = 6
+close(3)                                = 0
+`),
+    );
+    expect(calls.map((c) => `${c.name} ${c.args[0] ?? ""}`)).toEqual([
+      "socket AF_INET",
+      "connect 3",
+      "sendto 3",
+      "close 3",
+    ]);
+    expect(portOf(calls[1]?.args[1])).toBe(7);
   });
 });

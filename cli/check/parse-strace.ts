@@ -97,3 +97,34 @@ export function portOf(sockaddr: string | undefined): number | undefined {
   const match = /sin6?_port=htons\((\d+)\)/.exec(sockaddr ?? "");
   return match ? Number(match[1]) : undefined;
 }
+
+const isTcpSocketCall = (call: SyscallRecord): boolean =>
+  call.name === "socket" &&
+  call.result >= 0 &&
+  /[AP]F_INET6?/.test(call.args[0] ?? "") &&
+  /SOCK_STREAM/.test(call.args[1] ?? "");
+
+/**
+ * The calls made on TCP sockets, in order, and the socket() calls that made them. A descriptor is
+ * followed through its life, since numbers are reused: Python's name lookup connects a UDP socket
+ * to the resolver on port 53 as descriptor 3, closes it, and the TCP socket is 3 again.
+ */
+export function callsOnTcpSockets(calls: readonly SyscallRecord[]): SyscallRecord[] {
+  const tcp = new Set<number>();
+  const kept: SyscallRecord[] = [];
+  for (const call of calls) {
+    const fd = Number(call.args[0]);
+    if (call.name === "socket") {
+      if (isTcpSocketCall(call)) {
+        tcp.add(call.result);
+        kept.push(call);
+      } else tcp.delete(call.result);
+      continue;
+    }
+    if (!tcp.has(fd)) continue;
+    kept.push(call);
+    if (call.name === "close") tcp.delete(fd);
+    if ((call.name === "accept" || call.name === "accept4") && call.result >= 0) tcp.add(call.result);
+  }
+  return kept;
+}

@@ -117,7 +117,7 @@ describe("socklab check 9: the learner's strace logs", () => {
 
   it("passes the traces of one conversation between the hello server and its client", async () => {
     const dir = await traceConversation("ex9-ok", 9901, "127.0.0.1 9901");
-    // The server exits after the client's `exit`; strace has then written its last lines.
+    // The server exits after the client's `exit`; strace writes `+++ exited` as its last line.
     await waitForNoSocket(
       lab.container("workbench"),
       { protocol: "tcp", localPort: 9901, state: "LISTEN" },
@@ -125,7 +125,7 @@ describe("socklab check 9: the learner's strace logs", () => {
     );
     await lab.sh(
       "workbench",
-      `cd ${dir} && timeout 10 sh -c 'while pgrep -f "strace -f -o server.trace" >/dev/null; do sleep 0.1; done'`,
+      `cd ${dir} && timeout 10 sh -c 'until grep -q "+++ exited" server.trace; do sleep 0.1; done'`,
     );
     const result = await check(dir, ["9"]);
     expect(result.stdout).toMatch(
@@ -142,7 +142,7 @@ describe("socklab check 9: the learner's strace logs", () => {
     const result = await lab.exec("workbench", [
       "sh",
       "-c",
-      "timeout -s INT 2 strace -e trace=accept4,accept -p $(pgrep -f 'hello_server.py 9903'); true",
+      "timeout -s INT 2 strace -e trace=accept4,accept -p $(pgrep -f '^python3 hello_server.py 9903'); true",
     ]);
     expect(result.stderr).toMatch(/strace: Process \d+ attached/);
     expect(result.stderr).not.toContain("Operation not permitted");
@@ -210,7 +210,8 @@ describe("socklab check 6: the learner's chat client", () => {
 
   it("fails a client that closes its socket at the end of its input without /quit", async () => {
     const out = await runWithClient("ex6-no-quit", "my_chat_no_quit.py", "bob");
-    expect(out).toMatch(/FAIL exercise 6: bob left as "Connection (closed|reset by peer)", not with \/quit/);
+    // How the server saw the close varies (Connection closed, reset, Broken pipe): never Quit.
+    expect(out).toMatch(/FAIL exercise 6: bob left as "[^"]+", not with \/quit/);
     expect(out).toMatch(/exit 1$/m);
   });
 });
