@@ -1,5 +1,5 @@
 import { styleText } from "node:util";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { CheckFailure } from "../check/check-failure.ts";
 import type { CheckOptions } from "../check/check-options.ts";
 import { EXERCISE_CHECKS, type ExerciseCheck } from "../check/exercise-checks.ts";
@@ -20,6 +20,15 @@ interface CheckFlags {
   timeout?: number;
 }
 
+// Bounded: the check holds every client's socket open at once, against a learner's server.
+const MAX_CLIENTS = 500;
+
+function clientCount(text: string): number {
+  const count = positiveInt(text);
+  if (count > MAX_CLIENTS) throw new InvalidArgumentError(`at most ${MAX_CLIENTS} clients, got ${text}`);
+  return count;
+}
+
 const listChecks = (): string =>
   Object.entries(EXERCISE_CHECKS)
     .map(([n, check]) => `  ${n}  ${check.what}`)
@@ -38,7 +47,11 @@ export function registerCheckCommand(program: Command): void {
     .option("--file <path>", "7: your local copy, to compare (default: NAME, if it is here)")
     .option("--server <path>", "9: the server's strace log (default server.trace)")
     .option("--client <path>", "9: the client's strace log (default client.trace)")
-    .addOption(new Option("--clients <n>", "8: clients at once").default(100).argParser(positiveInt))
+    .addOption(
+      new Option("--clients <n>", `8: clients at once (at most ${MAX_CLIENTS})`)
+        .default(100)
+        .argParser(clientCount),
+    )
     .addOption(
       new Option("--timeout <ms>", "how long one step waits for your program").argParser(positiveInt),
     )
