@@ -274,7 +274,8 @@ export const TOUR_STEPS: readonly TourStep[] = [
   chat,
 ];
 
-// Counted, not written down: the tour names as many exercises as the language's folder holds.
+// Counted, not written down: the tour names as many exercises as the language's folder holds. Read
+// when the tour ends, not at import: the workbench's CLI loads this file and has no docs/.
 const ROOT = path.join(import.meta.dirname, "..", "..");
 
 export function countExercises(exercisesDir: string): number {

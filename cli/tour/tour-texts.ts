@@ -82,16 +82,16 @@ const EN: TourTexts = {
   stepFailed: (message) => `  this step failed: ${message}`,
   runOnHost: "socklab tour: run it on the host, where it can look into every container",
   whatNext: (count, dir) => `What to try next:
-  npx socklab shell                      a shell in the workbench: nc, socat, ss, tcpdump, python3
-  npx socklab netstat --watch            watch every socket of the lab change state
-  npx socklab chat --nick you            chat in #lab (others can join with: nc chat 6667)
-  npx socklab get tour.bin               the tour's file, its SHA-256 checked again
-  npx socklab capture tcp-echo           a pcap of a service's traffic, for Wireshark
-  npx socklab check 4                    grade your own code for an exercise: PASS or FAIL
-  ${dir.padEnd(38)} ${count} exercises, each with a check
-  docs/tcp-states.md                     every TCP state, and how the lab makes it happen
-  docs/glossary.md                       the terms, in English and Chinese
-  npx socklab tour                       this tour again`,
+  npx socklab shell                a shell in the workbench: nc, socat, ss, tcpdump, python3
+  npx socklab netstat --watch      watch every socket of the lab change state
+  npx socklab chat --nick you      chat in #lab (others can join with: nc chat 6667)
+  npx socklab get tour.bin         the tour's file, its SHA-256 checked again
+  npx socklab capture tcp-echo     a pcap of a service's traffic, for Wireshark
+  npx socklab check 4              grade your own code for an exercise: PASS or FAIL
+  ${dir.padEnd(32)} ${count} exercises, each with a check
+  docs/tcp-states.md               every TCP state, and how the lab makes it happen
+  docs/glossary.md                 the terms, in English and Chinese
+  npx socklab tour                 this tour again`,
 };
 
 const ZH: TourTexts = {
@@ -134,16 +134,16 @@ const ZH: TourTexts = {
   stepFailed: (message) => `  这一步失败了:${message}`,
   runOnHost: "socklab tour:请在宿主机上运行,那里才能查看每个容器",
   whatNext: (count, dir) => `接下来可以试试:
-  npx socklab shell                      workbench 里的 shell:nc、socat、ss、tcpdump、python3
-  npx socklab netstat --watch            观察实验室里每个套接字的状态变化
-  npx socklab chat --nick you            在 #lab 聊天(其他人可以用 nc chat 6667 加入)
-  npx socklab get tour.bin               取回导览上传的文件,再校验一次 SHA-256
-  npx socklab capture tcp-echo           抓取某个服务的流量(pcap),用 Wireshark 打开
-  npx socklab check 4                    评判你为某个练习写的代码:PASS 或 FAIL
-  ${dir.padEnd(38)} ${count} 个练习,每个都有检查
-  docs/tcp-states.md                     每个 TCP 状态,以及实验室如何让它出现(英文)
-  docs/zh/glossary.md                    术语表(三次握手、四次挥手、粘包、半关闭……)
-  npx socklab tour --lang zh             再看一遍导览`,
+  npx socklab shell                workbench 里的 shell:nc、socat、ss、tcpdump、python3
+  npx socklab netstat --watch      观察实验室里每个套接字的状态变化
+  npx socklab chat --nick you      在 #lab 聊天(其他人可以用 nc chat 6667 加入)
+  npx socklab get tour.bin         取回导览上传的文件,再校验一次 SHA-256
+  npx socklab capture tcp-echo     抓取某个服务的流量(pcap),用 Wireshark 打开
+  npx socklab check 4              评判你为某个练习写的代码:PASS 或 FAIL
+  ${dir.padEnd(32)} ${count} 个练习,每个都有检查
+  docs/tcp-states.md               每个 TCP 状态,以及实验室如何让它出现(英文)
+  docs/zh/glossary.md              术语表(三次握手、四次挥手、粘包、半关闭……)
+  npx socklab tour --lang zh       再看一遍导览`,
 };
 
 export const TOUR_TEXTS: Readonly<Record<Lang, TourTexts>> = { en: EN, zh: ZH };
