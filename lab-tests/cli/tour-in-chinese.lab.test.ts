@@ -18,7 +18,7 @@ describe("the tour in Simplified Chinese", () => {
       env: { LANG: "zh_CN.UTF-8", LC_ALL: "" },
     });
     expect(stdout).toContain("1. TCP:三次握手、ESTABLISHED,以及先关闭的一方进入 TIME_WAIT");
-    expect(stdout).toMatch(/之中:SYN、SYN-ACK、ACK 完成,两端都是 ESTABLISHED(客户端端口 \d+)。/);
+    expect(stdout).toMatch(/之中:SYN、SYN-ACK、ACK 完成,两端都是 ESTABLISHED\(客户端端口 \d+\)。/);
     // The tables are the kernel's, whatever the language.
     expect(stdout).toMatch(/tcp +\d+ +\d+ +\S+:\d+ +\S+:7 +ESTABLISHED/);
     expect(stdout).toContain("bob 在 #tour 收到:alice: hello, bob");
