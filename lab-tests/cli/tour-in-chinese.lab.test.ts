@@ -17,12 +17,12 @@ describe("the tour in Simplified Chinese", () => {
     const { exitCode, stdout } = await runSocklab(lab, ["tour"], {
       env: { LANG: "zh_CN.UTF-8", LC_ALL: "" },
     });
-    expect(stdout).toContain("1. TCP:三次握手、ESTABLISHED,以及先关闭的一方进入 TIME_WAIT");
-    expect(stdout).toMatch(/之中:SYN、SYN-ACK、ACK 完成,两端都是 ESTABLISHED\(客户端端口 \d+\)。/);
+    expect(stdout).toContain("1. TCP：三次握手、ESTABLISHED，以及先关闭的一方进入 TIME_WAIT");
+    expect(stdout).toMatch(/之中：SYN、SYN-ACK、ACK 完成，两端都是 ESTABLISHED（客户端端口 \d+）。/);
     // The tables are the kernel's, whatever the language.
     expect(stdout).toMatch(/tcp +\d+ +\d+ +\S+:\d+ +\S+:7 +ESTABLISHED/);
-    expect(stdout).toContain("bob 在 #tour 收到:alice: hello, bob");
-    expect(stdout).toMatch(/docs\/zh\/exercises\/ +9 个练习,每个都有检查/);
+    expect(stdout).toContain("bob 在 #tour 收到：alice: hello, bob");
+    expect(stdout).toMatch(/docs\/zh\/exercises\/ +9 个练习，每个都有检查/);
     expect(stdout).not.toContain("What to try next");
     expect(exitCode).toBe(0);
   });
