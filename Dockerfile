@@ -42,7 +42,7 @@ FROM ${NODE_IMAGE} AS workbench
 LABEL org.socklab.image="true"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      netcat-openbsd socat iproute2 iptables net-tools tcpdump iperf3 sockperf python3 procps less \
+      netcat-openbsd socat iproute2 iptables net-tools tcpdump iperf3 sockperf python3 procps less strace \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production SOCKLAB_IN_WORKBENCH=1

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
+import { registerCheckCommand } from "./commands/check-command.ts";
 import { registerChatCommand } from "./commands/chat-command.ts";
 import { registerEchoCommand } from "./commands/echo-command.ts";
 import { registerFileCommands } from "./commands/file-commands.ts";
@@ -37,6 +38,7 @@ const COMMANDS = [
   registerNetstatCommand,
   registerRunCommands,
   registerTourCommand,
+  registerCheckCommand,
 ];
 for (const register of COMMANDS) register(program);
 
