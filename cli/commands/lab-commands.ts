@@ -6,7 +6,11 @@ import { compose, pruneSupersededImages } from "../lab/compose.ts";
 import { EXIT } from "../exit-codes.ts";
 import { addListeningPorts } from "../lab/add-listening-ports.ts";
 import { readLabStatus, formatLabStatus } from "../lab/read-lab-status.ts";
+import { listComposeServices } from "../../labkit/compose/compose-project.ts";
+import { composeTarget } from "../lab/compose-target.ts";
+import type { ServiceStatus } from "../lab/read-lab-status.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
+import { runCommand } from "../lab/run-command.ts";
 
 /** `up`, `down`, `status` and `logs`: the lab's lifecycle, through docker compose. */
 export function registerLabCommands(program: Command): void {
@@ -79,10 +83,13 @@ Exit codes: 0 ok, 4 docker compose failed, 5 the lab is not running (no containe
     )
     .action(async (service: string | undefined, options: LogsOptions) => {
       // Logs of a stopped lab are still there; a lab taken down (or never started) has none.
-      await requireRunningLab(service ? [service] : [], { anyState: true });
-      process.exitCode = options.follow
-        ? await followLogs(service, options)
-        : await printLogs(service, options);
+      const found = await requireRunningLab(service ? [service] : [], { anyState: true });
+      const learnerServer = service ? await learnerServerContainer(found, service) : undefined;
+      if (learnerServer) process.exitCode = await dockerLogs(learnerServer, options);
+      else
+        process.exitCode = options.follow
+          ? await followLogs(service, options)
+          : await printLogs(service, options);
     });
 }
 
@@ -123,4 +130,26 @@ async function followLogs(service: string | undefined, options: LogsOptions): Pr
   });
   if (stoppedBy) return EXIT.interrupted;
   return exitCode === 0 ? EXIT.ok : EXIT.labFailed;
+}
+
+// A server of `socklab run` is in the project but not in its compose files, so compose has no logs
+// of it: the engine has, by container.
+async function learnerServerContainer(
+  found: readonly ServiceStatus[],
+  service: string,
+): Promise<string | undefined> {
+  const declared = await listComposeServices(composeTarget());
+  if (declared.includes(service)) return undefined;
+  return found.find((s) => s.service === service)?.container;
+}
+
+async function dockerLogs(container: string, options: LogsOptions): Promise<number> {
+  const args = [
+    "logs",
+    ...(options.follow ? ["--follow"] : []),
+    ...(options.tail === undefined ? [] : ["--tail", String(options.tail)]),
+    container,
+  ];
+  const code = await runCommand("docker", args);
+  return code === 0 ? EXIT.ok : code === 130 || code === 143 ? EXIT.interrupted : EXIT.labFailed;
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -8,6 +8,8 @@ import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { runSocklab } from "../support/run-socklab.ts";
 
 const execFileAsync = promisify(execFile);
+// The exercise-8 solution the checks' own lab tests use: a learner's select() echo server.
+const SELECT_SERVER = path.join(import.meta.dirname, "..", "exercises", "fixtures", "select_echo.py");
 
 // A learner's first server: TCP echo on 9999, IPv4 and IPv6, one client at a time.
 const ECHO_SERVER = `import socket
@@ -67,6 +69,22 @@ async function inspect(container: string): Promise<InspectedContainer> {
 }
 
 describe("socklab run FILE", () => {
+  it("runs a learner's select() server that socklab check 8 grades, and logs shows its output", async () => {
+    await copyFile(SELECT_SERVER, path.join(dir, "select_echo.py"));
+    const started = await runSocklab(lab, ["run", path.join(dir, "select_echo.py"), "--port", "9008"]);
+    expect(started.exitCode, started.stderr).toBe(0);
+    try {
+      const check = await runSocklab(lab, ["check", "8", "--host", "select-echo", "--port", "9008"]);
+      expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+      expect(check.stdout).toContain("PASS exercise 8");
+      const logs = await runSocklab(lab, ["logs", "select-echo", "--tail", "5"]);
+      expect(logs.exitCode, logs.stderr).toBe(0);
+      expect(logs.stdout + logs.stderr).toContain("select_echo listening on port 9008");
+    } finally {
+      await runSocklab(lab, ["stop", "select-echo"]);
+    }
+  });
+
   it("runs the learner's server in a hardened container of its own, reached from the workbench by name, shown by status and netstat, removed by stop", async () => {
     const started = await runSocklab(lab, ["run", path.join(dir, "echo_server.py"), "--port", "9999"]);
     expect(started.stderr).toBe("");
