@@ -11,14 +11,13 @@ import {
   type CrossHostProject,
 } from "./compose-on-host.ts";
 import { connectHost, localEngineHost, type EngineHost } from "./engine-host.ts";
+import { CROSS_HOST_LAB_LABEL } from "./find-cross-host-containers.ts";
 import { formSwarm, type Swarm } from "./form-swarm.ts";
 import type { HostSpec } from "./hosts-file.ts";
 import type { Placement } from "./parse-placement.ts";
 import { runDockerCli } from "./run-docker-cli.ts";
+import { stopCrossHostLab } from "./stop-cross-host-lab.ts";
 import { transferImages } from "./transfer-images.ts";
-
-/** Labels what socklab itself starts on a host beside compose (attached containers, the overlay). */
-export const CROSS_HOST_LAB_LABEL = "socklab.cross-host.lab";
 
 /** A lab container that knows its host: its socket table is read on its own engine. */
 export interface HostedContainer extends LabContainer {
@@ -39,7 +38,7 @@ export interface CrossHostLab extends Lab {
   container(service: string): HostedContainer;
   /** The host a service (or attached container) runs on. */
   hostOf(service: string): string;
-  /** Stops a service on its host and starts it on `hostName`, healthy, under the same name. */
+  /** Starts a service on `hostName`, healthy, then removes it from its old host; same name on the overlay. */
   move(service: string, hostName: string): Promise<HostedContainer>;
   /** Starts a hardened extra container on `hostName`, on the lab's overlay, named `name` there. */
   attach(hostName: string, name: string, options?: AttachOptions): Promise<HostedContainer>;
@@ -228,11 +227,11 @@ function wrap(
     },
     async move(service, hostName) {
       const from = state.placement.get(service);
-      const to = placedOn(hostName);
       if (!from) throw new SocklabError("ERR_LAB_CONTAINER", `the lab runs no ${service}`);
+      // Start before stop: the new container gets an address of its own. Reusing the old one's
+      // address at once can leave other hosts' overlay neighbour entries pointing at the old host.
+      await startOnHost(state, placedOn(hostName), [service]);
       await composeOnHost(from, state.project, ["rm", "--stop", "--force", service]);
-      state.containers.delete(service);
-      await startOnHost(state, to, [service]);
       return container(service);
     },
     async attach(hostName, name, attachOptions = {}) {
@@ -251,7 +250,9 @@ function wrap(
       return attached;
     },
     down() {
-      downed ??= tearDown(state, overlayName);
+      downed ??= stopCrossHostLab(state.hosts, state.swarm.manager, state.project.projectName).finally(() =>
+        state.project.dispose(),
+      );
       return downed;
     },
     [Symbol.asyncDispose]: () => lab.down(),
@@ -295,33 +296,4 @@ function attachArgs(
     image,
     ...(options.command ?? ["sleep", "infinity"]),
   ];
-}
-
-async function tearDown(state: LabState, overlayName: string): Promise<void> {
-  const failures: unknown[] = [];
-  const attempt = (work: Promise<unknown>) => work.catch((error: unknown) => failures.push(error));
-  await Promise.all(
-    state.hosts.map(async (host) => {
-      await attempt(composeOnHost(host, state.project, ["down", "--volumes", "--timeout", "0"]));
-      const filters = JSON.stringify({ label: [`${CROSS_HOST_LAB_LABEL}=${state.project.projectName}`] });
-      const attached = await host
-        .docker()
-        .listContainers({ all: true, filters })
-        .catch(() => []);
-      await Promise.all(
-        attached.map((c) => attempt(host.docker().getContainer(c.Id).remove({ force: true }))),
-      );
-    }),
-  );
-  await attempt(runDockerCli(state.swarm.manager, ["network", "rm", overlayName]));
-  await state.project.dispose();
-  if (failures.length > 0) {
-    throw new SocklabError(
-      "ERR_LAB_DOWN_INCOMPLETE",
-      `the lab ${state.project.projectName} was not wholly removed`,
-      {
-        cause: new AggregateError(failures),
-      },
-    );
-  }
 }
