@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   simulatedHostsUnavailable,
@@ -7,6 +10,7 @@ import {
 import { startCrossHostLab, type CrossHostLab } from "../../labkit/hosts/start-cross-host-lab.ts";
 import { waitForNoSocket, waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
+import { runSocklab } from "../support/run-socklab.ts";
 
 // The lab over three simulated Docker hosts joined by a swarm overlay (real VXLAN between network
 // namespaces): the workbench on h1, every service on h2, and h3 on a second subnet behind a router.
@@ -41,16 +45,24 @@ describe.runIf(unavailable === undefined)("the lab across three Docker hosts on 
   let lab: CrossHostLab;
 
   beforeAll(async () => {
+    const startedMs = performance.now();
     hosts = await startSimulatedHosts(HOST_COUNT);
+    const hostsUpMs = performance.now();
     lab = await startCrossHostLab({ hosts: hosts.hosts, placement: PLACEMENT });
+    // Figures for the budget (reported, never asserted): setup is most of the suite's time.
+    console.log(
+      `cross-host setup: ${HOST_COUNT} engines in ${Math.round(hostsUpMs - startedMs)} ms, swarm, overlay, images and services in ${Math.round(performance.now() - hostsUpMs)} ms`,
+    );
   });
 
   afterAll(async () => {
     // Either may be missing when beforeAll failed half-way; the hosts go whatever the lab did.
+    const startedMs = performance.now();
     try {
       await (lab as CrossHostLab | undefined)?.down();
     } finally {
       await (hosts as SimulatedHosts | undefined)?.down();
+      console.log(`cross-host teardown: ${Math.round(performance.now() - startedMs)} ms`);
     }
   });
 
@@ -191,6 +203,27 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
       { timeoutMs: RECOVERY_TIMEOUT_MS, pollMs: 500, what: "tcp echo from h1 to h2 after the link healed" },
     );
     expect(await echo("udp", 1000, { count: 2 })).toMatchObject([{ match: true }, { match: true }]);
+  });
+
+  it("shows in `socklab hosts status` where each container runs, and in `hosts netstat` its sockets read there", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "socklab-hosts-"));
+    try {
+      const hostsFile = path.join(dir, "socklab.hosts.json");
+      await writeFile(hostsFile, JSON.stringify({ hosts: hosts.hosts }));
+      const options = ["--hosts-file", hostsFile, "--project-name", lab.projectName];
+      const status = await runSocklab(lab, ["hosts", "status", ...options]);
+      expect(status.stderr).toBe("");
+      expect(status.stdout).toMatch(/^h1 \(\S+\): slx-h1 \S+ swarm=active$/m);
+      expect(status.stdout).toMatch(/^ +workbench +on h1 +Up .*$/m);
+      expect(status.stdout).toMatch(/^ +tcp-echo +on h2 +Up .*\(healthy\)$/m);
+      expect(status.exitCode).toBe(0);
+      const netstat = await runSocklab(lab, ["hosts", "netstat", "tcp-echo", ...options]);
+      expect(netstat.stdout).toContain("tcp-echo on h2");
+      expect(netstat.stdout).toMatch(/^tcp6? .*:7 .*LISTEN/m);
+      expect(netstat.exitCode).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("serves tcp-echo from h3, behind the router on another subnet, after a move", async () => {
