@@ -18,7 +18,12 @@ const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 
 interface HostsOptions {
   hostsFile: string;
-  projectName: string;
+  lab: string;
+}
+
+// socklab's -p/--project-name (a program option) names the lab too, as it does for one host.
+function projectOf(options: HostsOptions, command: Command): string {
+  return command.optsWithGlobals<{ projectName?: string }>().projectName ?? options.lab;
 }
 
 interface UpOptions extends HostsOptions {
@@ -47,7 +52,7 @@ export function registerHostsCommand(program: Command): void {
       "after",
       "\nExample:\n  socklab hosts up --place tcp-echo=h2,udp-echo=h2,file-transfer=h2,chat=h2,workbench=h1",
     )
-    .action(async (options: UpOptions) => {
+    .action(async (options: UpOptions, command: Command) => {
       const engines = await connectAll(options);
       const placement = options.place
         ? parsePlacement(
@@ -58,7 +63,7 @@ export function registerHostsCommand(program: Command): void {
       const lab = await startCrossHostLab({
         hosts: engines.map((e) => e.spec),
         placement,
-        projectName: HOSTS_PROJECT_NAME,
+        projectName: projectOf(options, command),
       });
       for (const service of Object.keys(placement))
         process.stdout.write(`${service} on ${lab.hostOf(service)}\n`);
@@ -69,15 +74,15 @@ export function registerHostsCommand(program: Command): void {
 
   withFile(hosts.command("status"))
     .description("each host's engine and swarm state, and which lab containers run there")
-    .action(async (options: HostsOptions) => {
-      process.exitCode = await printStatus(await connectAll(options), options.projectName);
+    .action(async (options: HostsOptions, command: Command) => {
+      process.exitCode = await printStatus(await connectAll(options), projectOf(options, command));
     });
 
   withFile(hosts.command("netstat"))
     .description("the sockets of the lab's containers, each read on its own host")
     .argument("[service...]", "which containers (default: all)")
-    .action(async (services: string[], options: HostsOptions) => {
-      const found = await findCrossHostContainers(await connectAll(options), options.projectName);
+    .action(async (services: string[], options: HostsOptions, command: Command) => {
+      const found = await findCrossHostContainers(await connectAll(options), projectOf(options, command));
       const targets = found.filter(
         (c) => c.state === "running" && (services.length === 0 || services.includes(c.name)),
       );
@@ -96,10 +101,10 @@ export function registerHostsCommand(program: Command): void {
 
   withFile(hosts.command("down"))
     .description("remove the lab from every host (containers, volumes, the overlay); the swarm stays")
-    .action(async (options: HostsOptions) => {
+    .action(async (options: HostsOptions, command: Command) => {
       const engines = await connectAll(options);
       const [manager] = engines;
-      if (manager) await stopCrossHostLab(engines, manager, options.projectName);
+      if (manager) await stopCrossHostLab(engines, manager, projectOf(options, command));
       process.stdout.write(`socklab across ${engines.length} hosts is down\n`);
     });
 }

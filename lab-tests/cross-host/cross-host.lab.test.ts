@@ -210,7 +210,7 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
     try {
       const hostsFile = path.join(dir, "socklab.hosts.json");
       await writeFile(hostsFile, JSON.stringify({ hosts: hosts.hosts }));
-      const options = ["--hosts-file", hostsFile, "--project-name", lab.projectName];
+      const options = ["--hosts-file", hostsFile, "--lab", lab.projectName];
       const status = await runSocklab(lab, ["hosts", "status", ...options]);
       expect(status.stderr).toBe("");
       expect(status.stdout).toMatch(/^h1 \(\S+\): slx-h1 \S+ swarm=active$/m);

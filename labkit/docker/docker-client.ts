@@ -3,6 +3,9 @@ import path from "node:path";
 import Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
+/** What the engine says of a container (docker inspect), for tests that check its settings. */
+export type { ContainerInspectInfo } from "dockerode";
+
 let client: Docker | undefined;
 
 /** One dockerode client for the harness, talking to the engine that DOCKER_HOST (or the socket) names. */

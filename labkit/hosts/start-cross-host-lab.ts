@@ -205,7 +205,9 @@ function wrap(
   };
   const lab: CrossHostLab = {
     projectName: state.project.projectName,
+    services: [...state.images.keys()].sort(),
     networkName: overlayName,
+    networkNamed: (network) => `${state.project.projectName}_${network}`,
     swarm: state.swarm,
     hosts: state.hosts,
     containerId: (service) => container(service).id,
