@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { SocklabError } from "../../protocol/socklab-error.ts";
@@ -23,6 +24,10 @@ export interface SimulatedHosts extends AsyncDisposable {
 export function simulatedHostsUnavailable(): string | undefined {
   if (process.getuid?.() !== 0)
     return "simulated hosts need root (network namespaces and a dockerd per host)";
+  const dirs = (process.env["PATH"] ?? "").split(path.delimiter);
+  if (!dirs.some((dir) => existsSync(path.join(dir, "dockerd")))) {
+    return "simulated hosts need dockerd on PATH (a Docker Engine on this machine, not only a client)";
+  }
   return undefined;
 }
 
