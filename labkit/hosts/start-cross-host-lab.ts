@@ -77,21 +77,15 @@ export async function startCrossHostLab(options: StartCrossHostLabOptions): Prom
 
   const projectName = options.projectName ?? `${TEST_PROJECT_PREFIX}x${randomBytes(4).toString("hex")}`;
   const overlayName = `${projectName}_labnet`;
-  const swarm = await formSwarm(hosts);
-  await runDockerCli(swarm.manager, [
-    "network",
-    "create",
-    "--driver",
-    "overlay",
-    "--attachable",
-    "--internal",
-    "--label",
-    `${CROSS_HOST_LAB_LABEL}=${projectName}`,
-    overlayName,
-  ]);
+  // Everything read before anything is made, so that a bad file or a missing image leaves nothing.
   const project = await prepareCrossHostProject(projectName, overlayName, options.overrides);
   const source = options.imageSource ?? localEngineHost();
-  const images = await serviceImages(source, project);
+  const disposeOnFailure = async (error: unknown): Promise<never> => {
+    await project.dispose();
+    throw error;
+  };
+  const images = await serviceImages(source, project).catch(disposeOnFailure);
+  const swarm = await formSwarm(hosts).catch(disposeOnFailure);
   const state: LabState = {
     project,
     swarm,
@@ -103,6 +97,17 @@ export async function startCrossHostLab(options: StartCrossHostLabOptions): Prom
   };
   const lab = wrap(state, overlayName, placedOn);
   try {
+    await runDockerCli(swarm.manager, [
+      "network",
+      "create",
+      "--driver",
+      "overlay",
+      "--attachable",
+      "--internal",
+      "--label",
+      `${CROSS_HOST_LAB_LABEL}=${projectName}`,
+      overlayName,
+    ]);
     const services = Object.entries(options.placement);
     await startServices(
       state,
