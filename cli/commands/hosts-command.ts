@@ -36,11 +36,17 @@ export function registerHostsCommand(program: Command): void {
     .command("hosts")
     .description("the lab across several Docker hosts, joined by a swarm overlay (docs/cross-host.md)");
   const withFile = (command: Command) =>
-    command.option(
-      "--hosts-file <file>",
-      "the hosts: names, DOCKER_HOST URLs or contexts, addresses",
-      HOSTS_FILE_NAME,
-    );
+    command
+      .option(
+        "--hosts-file <file>",
+        "the hosts: names, DOCKER_HOST URLs or contexts, addresses",
+        HOSTS_FILE_NAME,
+      )
+      .option(
+        "--lab <project>",
+        "the lab's compose project on every host (or socklab -p)",
+        HOSTS_PROJECT_NAME,
+      );
 
   withFile(hosts.command("up"))
     .description("form the swarm, create the lab's overlay, copy images and start each service on its host")
