@@ -20,6 +20,7 @@ readonly SUBNET_A=192.168.231
 readonly SUBNET_B=192.168.232
 readonly ENGINE_ANSWER_TIMEOUT_S=60
 readonly ENGINE_STOP_TIMEOUT_S=30
+readonly CGROUP_REMOVE_TIMEOUT_S=10
 
 die() {
   echo "simulated-hosts: $*" >&2
@@ -177,7 +178,21 @@ kill_host_cgroups() {
     find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
       kill -KILL "$pid" 2>/dev/null || true
     done
+    remove_cgroup "$dir"
+  done
+}
+
+# A killed process leaves its cgroup a moment later: retry the removal (deepest first) until a deadline.
+remove_cgroup() {
+  local dir=$1 deadline=$((SECONDS + CGROUP_REMOVE_TIMEOUT_S))
+  while [ -d "$dir" ]; do
     find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [ -d "$dir" ] || return 0
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "simulated-hosts: could not remove the cgroup $dir" >&2
+      return 0
+    fi
+    sleep 0.1
   done
 }
 
