@@ -159,7 +159,7 @@ engine_pid() {
   pidfile=$(host_pidfile "$n")
   [ -f "$pidfile" ] || return 0
   pid=$(cat "$pidfile")
-  if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$STATE_DIR/h$n.sock"; then
+  if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$STATE_DIR/h$n.sock"; then
     echo "$pid"
   fi
 }
@@ -200,7 +200,7 @@ remove_cgroup() {
 kill_host_leftovers() {
   local n=$1 proc
   for proc in /proc/[0-9]*; do
-    if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -q -- "$STATE_DIR/h$n/"; then
+    if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -q -- "$STATE_DIR/h$n/"; then
       kill -KILL "${proc#/proc/}" 2>/dev/null || true
     fi
   done
@@ -300,7 +300,7 @@ cmd_memory() {
     [ -n "$pid" ] || continue
     pids=$pid
     for proc in /proc/[0-9]*; do
-      if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -q -- "$STATE_DIR/h$n/"; then pids="$pids ${proc#/proc/}"; fi
+      if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -q -- "$STATE_DIR/h$n/"; then pids="$pids ${proc#/proc/}"; fi
     done
     # shellcheck disable=SC2086 # one PID per word
     kib=$(pss_kib $pids)
