@@ -6,6 +6,7 @@ import { registerCheckCommand } from "./commands/check-command.ts";
 import { registerChatCommand } from "./commands/chat-command.ts";
 import { registerEchoCommand } from "./commands/echo-command.ts";
 import { registerFileCommands } from "./commands/file-commands.ts";
+import { registerHostsCommand } from "./commands/hosts-command.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerRunCommands } from "./commands/run-commands.ts";
@@ -39,6 +40,7 @@ const COMMANDS = [
   registerRunCommands,
   registerTourCommand,
   registerCheckCommand,
+  registerHostsCommand,
 ];
 for (const register of COMMANDS) register(program);
 

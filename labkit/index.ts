@@ -55,5 +55,27 @@ export {
   type Endpoints,
 } from "./puppet/start-puppet.ts";
 export { waitFor, type WaitOptions } from "./wait-for.ts";
+export { dockerClientFor, type EngineTls } from "./docker/docker-client.ts";
+export type { ContainerHost } from "./docker/container-host.ts";
+export { readContainerTable } from "./socket-table/wait-for-socket.ts";
+export {
+  startCrossHostLab,
+  type CrossHostLab,
+  type HostedContainer,
+  type AttachOptions,
+  type StartCrossHostLabOptions,
+} from "./hosts/start-cross-host-lab.ts";
+export { stopCrossHostLab } from "./hosts/stop-cross-host-lab.ts";
+export { findCrossHostContainers, type FoundContainer } from "./hosts/find-cross-host-containers.ts";
+export { readHostsFile, parseHostsFile, HOSTS_FILE_NAME, type HostSpec } from "./hosts/hosts-file.ts";
+export { parsePlacement, type Placement } from "./hosts/parse-placement.ts";
+export { connectHost, localEngineHost, type EngineHost } from "./hosts/engine-host.ts";
+export { formSwarm, leaveSwarm, type Swarm } from "./hosts/form-swarm.ts";
+export { transferImages } from "./hosts/transfer-images.ts";
+export {
+  startSimulatedHosts,
+  simulatedHostsUnavailable,
+  type SimulatedHosts,
+} from "./hosts/simulated-hosts.ts";
 export { SocklabError } from "../protocol/socklab-error.ts";
 export { ERROR_CODES, EXIT, exitCodeFor, isErrorCode, type ErrorCode } from "../protocol/error-codes.ts";

@@ -137,6 +137,22 @@ export const ERROR_CODES = {
   ERR_WAIT_TIMEOUT: spec(EXIT.labFailed, "a condition awaited did not hold before the deadline"),
   ERR_SOCKET_WAIT_TIMEOUT: spec(EXIT.labFailed, "a socket awaited did not appear or leave in time"),
   ERR_UNSUPPORTED: spec(EXIT.unsupported, "the kernel or engine lacks a feature (named in the message)"),
+  // Labs across hosts (docs/cross-host.md).
+  ERR_HOSTS_FILE: spec(EXIT.usage, "a hosts file that cannot be read or names its hosts wrongly"),
+  ERR_PLACEMENT: spec(EXIT.usage, "a placement naming no such host or service, or a service twice"),
+  ERR_HOST_URL_INVALID: spec(EXIT.usage, "a host's engine address that is not a DOCKER_HOST URL"),
+  ERR_HOST_CONTEXT: spec(EXIT.usage, "a host named by a docker context that does not exist"),
+  ERR_HOST_URL_UNSUPPORTED: spec(
+    EXIT.unsupported,
+    "an engine the harness cannot reach (ssh://: the CLI only)",
+  ),
+  ERR_HOST_DOCKER: spec(EXIT.labFailed, "a docker or compose command on one of the hosts failed"),
+  ERR_SWARM_FOREIGN: spec(EXIT.labFailed, "a host is in another swarm, or the first host is a worker"),
+  ERR_IMAGE_MISSING: spec(EXIT.labFailed, "an image to copy to the hosts is not built"),
+  ERR_IMAGE_TRANSFER: spec(EXIT.labFailed, "copying images to a host (save | load) failed"),
+  ERR_LAB_CONTAINER: spec(EXIT.labDown, "the lab across hosts runs no such service or container"),
+  ERR_LAB_DOWN_INCOMPLETE: spec(EXIT.labFailed, "taking a lab across hosts down left something behind"),
+  ERR_SIMULATED_HOSTS: spec(EXIT.labFailed, "the simulated hosts could not be made or removed"),
   // Programming errors and test or bench machinery: never the user's input.
   ERR_DECODER_BUSY: spec(EXIT.labFailed, "a decoder was fed while a body was being streamed"),
   ERR_BAD_BODY_SIZE: spec(EXIT.labFailed, "a body length that is not a safe non-negative integer"),

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import Docker from "dockerode";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** What the engine says of a container (docker inspect), for tests that check its settings. */
 export type { ContainerInspectInfo } from "dockerode";
@@ -9,4 +12,57 @@ let client: Docker | undefined;
 export function dockerClient(): Docker {
   client ??= new Docker();
   return client;
+}
+
+/** TLS material for a tcp:// engine, as DOCKER_TLS_VERIFY and DOCKER_CERT_PATH give it to the CLI. */
+export interface EngineTls {
+  /** A folder with ca.pem, cert.pem and key.pem. */
+  certPath: string;
+}
+
+const clientsByUrl = new Map<string, Docker>();
+
+/**
+ * A dockerode client for one engine, named by a DOCKER_HOST-style URL (unix:// or tcp://, with TLS
+ * when `tls` is given). ssh:// engines are reached by the docker CLI only: the harness (dockerode,
+ * testcontainers) cannot drive them, so they fail here with ERR_HOST_URL_UNSUPPORTED.
+ */
+export function dockerClientFor(dockerHost: string, tls?: EngineTls): Docker {
+  const key = `${dockerHost} ${tls?.certPath ?? ""}`;
+  let found = clientsByUrl.get(key);
+  if (!found) {
+    found = new Docker(engineOptions(dockerHost, tls));
+    clientsByUrl.set(key, found);
+  }
+  return found;
+}
+
+function engineOptions(dockerHost: string, tls: EngineTls | undefined): Docker.DockerOptions {
+  const url = parseEngineUrl(dockerHost);
+  if (url.protocol === "unix:") return { socketPath: url.pathname };
+  if (url.protocol === "tcp:") {
+    const port = Number(url.port || (tls ? 2376 : 2375));
+    if (!tls) return { protocol: "http", host: url.hostname, port };
+    const read = (file: string) => readFileSync(path.join(tls.certPath, file));
+    return {
+      protocol: "https",
+      host: url.hostname,
+      port,
+      ca: read("ca.pem"),
+      cert: read("cert.pem"),
+      key: read("key.pem"),
+    };
+  }
+  throw new SocklabError(
+    "ERR_HOST_URL_UNSUPPORTED",
+    `the harness cannot reach ${dockerHost}: dockerode and testcontainers take unix:// and tcp:// (with TLS) engines; ssh:// works for the docker CLI and compose only`,
+  );
+}
+
+function parseEngineUrl(dockerHost: string): URL {
+  try {
+    return new URL(dockerHost);
+  } catch (error) {
+    throw new SocklabError("ERR_HOST_URL_INVALID", `not a DOCKER_HOST URL: ${dockerHost}`, { cause: error });
+  }
 }

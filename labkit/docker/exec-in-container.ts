@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import type Docker from "dockerode";
 import { dockerClient } from "./docker-client.ts";
 
 export interface ExecResult {
@@ -10,6 +11,8 @@ export interface ExecResult {
 export interface ExecOptions {
   user?: string;
   env?: Record<string, string>;
+  /** The engine the container runs on; the default client's engine when absent. */
+  docker?: Docker;
 }
 
 /** Runs a command in a container (docker exec) and collects its output and exit code. */
@@ -18,19 +21,18 @@ export async function execInContainer(
   command: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const exec = await dockerClient()
-    .getContainer(containerId)
-    .exec({
-      Cmd: [...command],
-      AttachStdout: true,
-      AttachStderr: true,
-      ...(options.user ? { User: options.user } : {}),
-      ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
-    });
+  const docker = options.docker ?? dockerClient();
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: [...command],
+    AttachStdout: true,
+    AttachStderr: true,
+    ...(options.user ? { User: options.user } : {}),
+    ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
+  });
   const stream = await exec.start({});
   const stdout = collect();
   const stderr = collect();
-  dockerClient().modem.demuxStream(stream, stdout.sink, stderr.sink);
+  docker.modem.demuxStream(stream, stdout.sink, stderr.sink);
   await new Promise<void>((resolve, reject) => {
     stream.on("end", resolve);
     stream.on("error", reject);

@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { execInContainer } from "../docker/exec-in-container.ts";
 import { parseProcNet, type ProcNetFile } from "./parse-proc-net.ts";
@@ -21,10 +22,21 @@ export interface SocketTable {
   readAt: Date;
 }
 
-/** Reads /proc/net/{tcp,tcp6,udp,udp6} and the socket owners inside a container, through exec. */
-export async function readSocketTable(containerId: string, name: string): Promise<SocketTable> {
+/**
+ * Reads /proc/net/{tcp,tcp6,udp,udp6} and the socket owners inside a container, through exec on
+ * `docker` (the default engine when absent).
+ */
+export async function readSocketTable(
+  containerId: string,
+  name: string,
+  docker?: Docker,
+): Promise<SocketTable> {
   const readAt = new Date();
-  const { exitCode, stdout, stderr } = await execInContainer(containerId, ["sh", "-c", SNAPSHOT_SCRIPT]);
+  const { exitCode, stdout, stderr } = await execInContainer(
+    containerId,
+    ["sh", "-c", SNAPSHOT_SCRIPT],
+    docker ? { docker } : {},
+  );
   if (exitCode !== 0) {
     throw new SocklabError(
       "ERR_SOCKET_TABLE_READ",

@@ -1,4 +1,5 @@
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import type { ContainerHost } from "../docker/container-host.ts";
 import { waitFor } from "../wait-for.ts";
 import { formatSocketTable } from "./format-socket-table.ts";
 import { readSocketTable, type SocketTable } from "./read-socket-table.ts";
@@ -9,6 +10,14 @@ import { describeMatch, matchesSocket, type SocketMatch } from "./socket-match.t
 export interface LabContainer {
   name: string;
   id: string;
+  /** The engine it runs on, for labs across hosts; the default engine when absent. */
+  host?: ContainerHost;
+}
+
+/** Reads a lab container's table on its own engine, titled with its host when it has one. */
+export function readContainerTable(container: LabContainer): Promise<SocketTable> {
+  const title = container.host ? `${container.name} on ${container.host.name}` : container.name;
+  return readSocketTable(container.id, title, container.host?.docker);
 }
 
 export interface WaitForSocketOptions {
@@ -27,7 +36,7 @@ export async function waitForSocket(
   try {
     return await waitFor(
       async () => {
-        last = await readSocketTable(container.id, container.name);
+        last = await readContainerTable(container);
         return last.entries.find((entry) => matchesSocket(entry, match));
       },
       {
@@ -51,7 +60,7 @@ export async function waitForNoSocket(
   try {
     await waitFor(
       async () => {
-        last = await readSocketTable(container.id, container.name);
+        last = await readContainerTable(container);
         return last.entries.some((entry) => matchesSocket(entry, match)) ? undefined : true;
       },
       {
@@ -71,8 +80,8 @@ async function withTables(
   last: SocketTable | undefined,
   peer: LabContainer | undefined,
 ): Promise<SocklabError> {
-  const tables = [last ?? (await readSocketTable(container.id, container.name))];
-  if (peer) tables.push(await readSocketTable(peer.id, peer.name));
+  const tables = [last ?? (await readContainerTable(container))];
+  if (peer) tables.push(await readContainerTable(peer));
   const shown = tables.map((table) => formatSocketTable(table.entries, { title: table.name })).join("\n");
   return new SocklabError("ERR_SOCKET_WAIT_TIMEOUT", `${(error as Error).message}\n${shown}`, {
     cause: error,

@@ -1,0 +1,84 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import { REPO_ROOT } from "../lab/lab-project.ts";
+import { parseHostsFile, type HostSpec } from "./hosts-file.ts";
+
+const execFileAsync = promisify(execFile);
+const SCRIPT = path.join(REPO_ROOT, "scripts", "simulated-hosts.sh");
+
+/** Simulated Docker hosts on this machine (scripts/simulated-hosts.sh): network namespaces, a dockerd each. */
+export interface SimulatedHosts extends AsyncDisposable {
+  readonly hosts: readonly HostSpec[];
+  /** Drops every frame between two hosts on the simulated link (nftables in the switch). */
+  partition(hostA: string, hostB: string): Promise<void>;
+  heal(): Promise<void>;
+  /** PSS of all the engines (dockerd, containerd, shims), in MiB. */
+  memoryMiB(): Promise<number>;
+  down(): Promise<void>;
+}
+
+/** Why simulated hosts cannot run here, or undefined when they can. */
+export function simulatedHostsUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0)
+    return "simulated hosts need root (network namespaces and a dockerd per host)";
+  const dirs = (process.env["PATH"] ?? "").split(path.delimiter);
+  if (!dirs.some((dir) => existsSync(path.join(dir, "dockerd")))) {
+    return "simulated hosts need dockerd on PATH (a Docker Engine on this machine, not only a client)";
+  }
+  return undefined;
+}
+
+async function run(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync("bash", [SCRIPT, ...args], { maxBuffer: 4 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    throw new SocklabError(
+      "ERR_SIMULATED_HOSTS",
+      `simulated-hosts.sh ${args.join(" ")} failed: ${stderr.trim()}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Removes what an earlier (maybe killed) run left, then starts `count` hosts. */
+export async function startSimulatedHosts(count: number): Promise<SimulatedHosts> {
+  const unavailable = simulatedHostsUnavailable();
+  if (unavailable) throw new SocklabError("ERR_SIMULATED_HOSTS", unavailable);
+  await run("down");
+  let hostsFile: string;
+  try {
+    // `up` prints the hosts file it wrote.
+    hostsFile = await run("up", String(count));
+  } catch (error) {
+    await run("down").catch(() => undefined);
+    throw error;
+  }
+  const hosts = parseHostsFile(hostsFile, "simulated-hosts.sh up");
+  let downed: Promise<void> | undefined;
+  const simulated: SimulatedHosts = {
+    hosts,
+    async partition(hostA, hostB) {
+      await run("partition", hostA, hostB);
+    },
+    async heal() {
+      await run("heal");
+    },
+    async memoryMiB() {
+      const total = /^total: (\d+) MiB$/m.exec(await run("memory"));
+      return Number(total?.[1] ?? NaN);
+    },
+    down() {
+      downed ??= run("down").then(() => undefined);
+      return downed;
+    },
+    [Symbol.asyncDispose]: () => simulated.down(),
+  };
+  return simulated;
+}

@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# Simulated Docker hosts on one machine, for the cross-host lab tests (root only):
+#   simulated-hosts.sh up [N]          N hosts (default 3), each a network namespace with its own dockerd
+#   simulated-hosts.sh down            stops every engine by PID and removes all it made, even after a killed run
+#   simulated-hosts.sh status          the hosts file and which engines answer
+#   simulated-hosts.sh partition A B   drops all traffic between hosts A and B on the simulated link
+#   simulated-hosts.sh heal            removes every partition
+#   simulated-hosts.sh memory          PSS of each engine (dockerd, its containerd and shims), in MiB
+# Hosts 1..N-1 sit on a switch (a bridge, subnet A); with N >= 3 the last one sits behind a router on
+# subnet B. Nothing has a default route, so no engine can reach anything but the other hosts.
+# Every name starts with $SLX_PREFIX (default slx): netns, engines' sockets, data roots, cgroups.
+set -euo pipefail
+
+readonly PREFIX=${SLX_PREFIX:-slx}
+readonly STATE_DIR=/run/$PREFIX
+readonly DATA_DIR=/var/lib/$PREFIX
+readonly SWITCH_NS=$PREFIX-sw
+readonly ROUTER_NS=$PREFIX-rt
+readonly SUBNET_A=192.168.231
+readonly SUBNET_B=192.168.232
+readonly ENGINE_ANSWER_TIMEOUT_S=60
+readonly ENGINE_STOP_TIMEOUT_S=30
+readonly CGROUP_REMOVE_TIMEOUT_S=10
+
+die() {
+  echo "simulated-hosts: $*" >&2
+  exit 1
+}
+
+host_ns() { echo "$PREFIX-h$1"; }
+host_socket() { echo "unix://$STATE_DIR/h$1.sock"; }
+host_pidfile() { echo "$STATE_DIR/h$1.pid"; }
+
+# Host n's subnet and address: the last of N >= 3 hosts is behind the router.
+host_subnet() {
+  local n=$1 count=$2
+  if [ "$count" -ge 3 ] && [ "$n" -eq "$count" ]; then echo "$SUBNET_B"; else echo "$SUBNET_A"; fi
+}
+host_address() { echo "$(host_subnet "$1" "$2").$((10 + $1))"; }
+
+require_root() {
+  [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces and a dockerd per host)"
+  command -v dockerd >/dev/null || die "needs dockerd on PATH"
+}
+
+make_switch() {
+  ip netns add "$SWITCH_NS"
+  ip -n "$SWITCH_NS" link set lo up
+  local bridge
+  for bridge in br-a br-b; do
+    ip -n "$SWITCH_NS" link add "$bridge" type bridge
+    ip -n "$SWITCH_NS" link set "$bridge" up
+  done
+}
+
+# A veth pair: one end as eth<i> in netns $1, the other a port of bridge $2 in the switch.
+plug() {
+  local ns=$1 bridge=$2 port=$3 ifname=$4 address=$5
+  ip -n "$SWITCH_NS" link add "$port" type veth peer name "$ifname" netns "$ns"
+  ip -n "$SWITCH_NS" link set "$port" master "$bridge" up
+  ip -n "$ns" addr add "$address/24" dev "$ifname"
+  ip -n "$ns" link set "$ifname" up
+}
+
+make_router() {
+  ip netns add "$ROUTER_NS"
+  ip -n "$ROUTER_NS" link set lo up
+  plug "$ROUTER_NS" br-a rt-a eth0 "$SUBNET_A.1"
+  plug "$ROUTER_NS" br-b rt-b eth1 "$SUBNET_B.1"
+  ip netns exec "$ROUTER_NS" sysctl -qw net.ipv4.ip_forward=1
+}
+
+make_host_netns() {
+  local n=$1 count=$2 ns subnet
+  ns=$(host_ns "$n")
+  subnet=$(host_subnet "$n" "$count")
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  if [ "$subnet" = "$SUBNET_B" ]; then
+    plug "$ns" br-b "sw-h$n" eth0 "$(host_address "$n" "$count")"
+    ip -n "$ns" route add "$SUBNET_A.0/24" via "$SUBNET_B.1"
+  else
+    plug "$ns" br-a "sw-h$n" eth0 "$(host_address "$n" "$count")"
+    [ "$count" -lt 3 ] || ip -n "$ns" route add "$SUBNET_B.0/24" via "$SUBNET_A.1"
+  fi
+}
+
+# The root namespace's cgroup mounts as "type options mountpoint" lines: `ip netns exec` remounts
+# /sys for the netns, which hides them, so each engine mounts the same ones again.
+cgroup_mounts() {
+  awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+         if ($(i+1) == "cgroup" || $(i+1) == "cgroup2") print $(i+1), $(i+3), $5 }' /proc/self/mountinfo
+}
+
+start_engine() {
+  local n=$1 ns mounts
+  ns=$(host_ns "$n")
+  mounts=$(cgroup_mounts)
+  mkdir -p "$STATE_DIR/h$n" "$DATA_DIR/h$n"
+  echo '{}' >"$STATE_DIR/h$n.json"
+  # --uts: each engine is its own swarm node name. setsid: the engine outlives this script.
+  # shellcheck disable=SC2016 # the inner script reads its own positional parameters
+  ip netns exec "$ns" setsid unshare --uts sh -c '
+    set -e
+    hostname "$1"
+    if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
+      mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
+      echo "$2" | while read -r type options point; do
+        mkdir -p "$point"; mount -t "$type" -o "$options" "$type" "$point"; done
+    fi
+    exec dockerd --config-file "$3/$4.json" -H "unix://$3/$4.sock" --pidfile "$3/$4.pid" \
+      --data-root "$5" --exec-root "$3/$4" --cgroup-parent "/$1"
+  ' sh "$ns" "$mounts" "$STATE_DIR" "h$n" "$DATA_DIR/h$n" \
+    >>"$STATE_DIR/h$n.log" 2>&1 </dev/null &
+}
+
+wait_for_engine() {
+  local n=$1 deadline=$((SECONDS + ENGINE_ANSWER_TIMEOUT_S))
+  until docker -H "$(host_socket "$n")" version >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -20 "$STATE_DIR/h$n.log" >&2
+      die "host h$n: its engine did not answer within $ENGINE_ANSWER_TIMEOUT_S s"
+    fi
+    sleep 0.1
+  done
+}
+
+write_hosts_file() {
+  local count=$1 n
+  {
+    echo '{ "hosts": ['
+    for n in $(seq 1 "$count"); do
+      printf '  { "name": "h%s", "dockerHost": "%s", "advertiseAddress": "%s", "subnet": "%s.0/24" }%s\n' \
+        "$n" "$(host_socket "$n")" "$(host_address "$n" "$count")" "$(host_subnet "$n" "$count")" \
+        "$([ "$n" -lt "$count" ] && echo ,)"
+    done
+    echo '] }'
+  } >"$STATE_DIR/hosts.json"
+}
+
+cmd_up() {
+  local count=${1:-3} n
+  require_root
+  if [ "$count" -lt 1 ] || [ "$count" -gt 9 ]; then die "between 1 and 9 hosts, not $count"; fi
+  [ ! -e "/run/netns/$SWITCH_NS" ] || die "already up (run down first)"
+  mkdir -p "$STATE_DIR"
+  make_switch
+  [ "$count" -lt 3 ] || make_router
+  for n in $(seq 1 "$count"); do make_host_netns "$n" "$count"; done
+  for n in $(seq 1 "$count"); do start_engine "$n"; done
+  for n in $(seq 1 "$count"); do wait_for_engine "$n"; done
+  write_hosts_file "$count"
+  cat "$STATE_DIR/hosts.json"
+}
+
+# A PID that is still host h<n>'s engine (the pidfile may be stale after a reboot or a killed run).
+engine_pid() {
+  local n=$1 pidfile pid
+  pidfile=$(host_pidfile "$n")
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$STATE_DIR/h$n.sock"; then
+    echo "$pid"
+  fi
+}
+
+wait_gone() {
+  local pid=$1 deadline=$((SECONDS + ENGINE_STOP_TIMEOUT_S))
+  while [ -d "/proc/$pid" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+  [ ! -d "/proc/$pid" ] || kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Every process left in host n's cgroups (containers, shims), killed by PID, then the cgroups removed.
+kill_host_cgroups() {
+  local n=$1 dir pid
+  for dir in /sys/fs/cgroup/*/"$PREFIX-h$n" /sys/fs/cgroup/"$PREFIX-h$n"; do
+    [ -d "$dir" ] || continue
+    find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
+      kill -KILL "$pid" 2>/dev/null || true
+    done
+    remove_cgroup "$dir"
+  done
+}
+
+# A killed process leaves its cgroup a moment later: retry the removal (deepest first) until a deadline.
+remove_cgroup() {
+  local dir=$1 deadline=$((SECONDS + CGROUP_REMOVE_TIMEOUT_S))
+  while [ -d "$dir" ]; do
+    find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [ -d "$dir" ] || return 0
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "simulated-hosts: could not remove the cgroup $dir" >&2
+      return 0
+    fi
+    sleep 0.1
+  done
+}
+
+# containerd and shims that outlived their engine, found by this host's own exec-root path.
+kill_host_leftovers() {
+  local n=$1 proc
+  for proc in /proc/[0-9]*; do
+    if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -q -- "$STATE_DIR/h$n/"; then
+      kill -KILL "${proc#/proc/}" 2>/dev/null || true
+    fi
+  done
+}
+
+stop_engine() {
+  local n=$1 pid
+  pid=$(engine_pid "$n")
+  if [ -n "$pid" ]; then
+    # Killing the containers first spares dockerd their stop grace periods on shutdown.
+    docker -H "$(host_socket "$n")" ps -aq 2>/dev/null | xargs -r docker -H "$(host_socket "$n")" rm -f >/dev/null 2>&1 || true
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid"
+  fi
+  kill_host_leftovers "$n"
+  kill_host_cgroups "$n"
+}
+
+known_hosts() {
+  local found=""
+  [ -d "$STATE_DIR" ] && found=$(find "$STATE_DIR" -maxdepth 1 -name 'h*.pid' -printf '%f\n' | sed 's/^h\([0-9]*\)\.pid$/\1/')
+  found="$found $(ip netns list | awk -v p="$PREFIX-h" 'index($1, p) == 1 { print substr($1, length(p) + 1) }')"
+  [ -d "$DATA_DIR" ] && found="$found $(find "$DATA_DIR" -mindepth 1 -maxdepth 1 -name 'h*' -printf '%f\n' | sed 's/^h//')"
+  echo "$found" | tr ' ' '\n' | grep -E '^[0-9]+$' | sort -un
+}
+
+cmd_down() {
+  require_root
+  local n ns
+  for n in $(known_hosts); do stop_engine "$n"; done
+  for n in $(known_hosts); do kill_host_leftovers "$n"; done
+  for ns in $(ip netns list | awk -v p="$PREFIX-" 'index($1, p) == 1 { print $1 }'); do
+    ip netns del "$ns"
+  done
+  # Engines mount in their own mount namespaces; anything seen here would be a leak to undo first.
+  awk -v d="$DATA_DIR/" -v s="$STATE_DIR/" 'index($2, d) == 1 || index($2, s) == 1 { print $2 }' /proc/self/mounts |
+    sort -r | while read -r point; do umount -l "$point" || true; done
+  rm -rf "$DATA_DIR" "$STATE_DIR"
+  echo "simulated hosts removed"
+}
+
+cmd_status() {
+  [ -f "$STATE_DIR/hosts.json" ] || {
+    echo "no simulated hosts"
+    return 0
+  }
+  cat "$STATE_DIR/hosts.json"
+  local n
+  for n in $(known_hosts); do
+    printf 'h%s: %s\n' "$n" "$(docker -H "$(host_socket "$n")" info --format '{{.Name}} swarm={{.Swarm.LocalNodeState}}' 2>&1 || true)"
+  done
+}
+
+address_of() {
+  local name=$1
+  [ -f "$STATE_DIR/hosts.json" ] || die "no simulated hosts"
+  grep -o "\"name\": \"$name\", \"dockerHost\": \"[^\"]*\", \"advertiseAddress\": \"[^\"]*\"" "$STATE_DIR/hosts.json" |
+    sed 's/.*"advertiseAddress": "\([^"]*\)"/\1/' | grep . || die "no host named $name"
+}
+
+# Drops frames between the two hosts' addresses where they cross the switch (routed ones included).
+cmd_partition() {
+  require_root
+  if [ -z "$1" ] || [ -z "$2" ]; then die "usage: partition HOST_A HOST_B"; fi
+  local a b
+  a=$(address_of "$1")
+  b=$(address_of "$2")
+  ip netns exec "$SWITCH_NS" nft -f - <<EOF
+table bridge ${PREFIX}_partition {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip saddr $a ip daddr $b drop
+    ip saddr $b ip daddr $a drop
+  }
+}
+EOF
+}
+
+cmd_heal() {
+  require_root
+  ip netns exec "$SWITCH_NS" nft delete table bridge "${PREFIX}_partition" 2>/dev/null || true
+}
+
+pss_kib() {
+  local pid total=0 value
+  for pid in "$@"; do
+    value=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+    total=$((total + ${value:-0}))
+  done
+  echo "$total"
+}
+
+cmd_memory() {
+  local n pid total=0 kib pids proc
+  for n in $(known_hosts); do
+    pid=$(engine_pid "$n")
+    [ -n "$pid" ] || continue
+    pids=$pid
+    for proc in /proc/[0-9]*; do
+      if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -q -- "$STATE_DIR/h$n/"; then pids="$pids ${proc#/proc/}"; fi
+    done
+    # shellcheck disable=SC2086 # one PID per word
+    kib=$(pss_kib $pids)
+    total=$((total + kib))
+    printf 'h%s: %d MiB (%d processes)\n' "$n" $((kib / 1024)) "$(echo "$pids" | wc -w)"
+  done
+  printf 'total: %d MiB\n' $((total / 1024))
+}
+
+case "${1:-}" in
+  up) cmd_up "${2:-3}" ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  partition) cmd_partition "${2:-}" "${3:-}" ;;
+  heal) cmd_heal ;;
+  memory) cmd_memory ;;
+  *) die "usage: simulated-hosts.sh up [N] | down | status | partition A B | heal | memory" ;;
+esac
