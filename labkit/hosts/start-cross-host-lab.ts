@@ -62,7 +62,7 @@ const LAST_SERVICE = "workbench";
 
 /**
  * Starts a lab across hosts: a swarm of them, an attachable internal overlay for the lab, images
- * copied where they are missing, and plain `docker compose up --wait --no-deps` on each host for
+ * copied where they are missing, and plain compose on each host (`up --wait --no-deps`) for
  * the services placed there, so every hardening key and healthcheck of the compose file holds.
  */
 export async function startCrossHostLab(options: StartCrossHostLabOptions): Promise<CrossHostLab> {
