@@ -13,6 +13,8 @@ export const EXIT = {
   labDown: 5,
   /** The service refused the request with an error code of its protocol (printed). */
   refused: 6,
+  /** The kernel lacks what a fault kind needs (netem, ...); the message names it. */
+  faultUnsupported: 7,
   /** Stopped by Ctrl-C; a transfer can be resumed. */
   interrupted: 130,
 } as const;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerChatCommand } from "./commands/chat-command.ts";
 import { registerEchoCommand } from "./commands/echo-command.ts";
+import { registerFaultCommand } from "./commands/fault-command.ts";
 import { registerFileCommands } from "./commands/file-commands.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
@@ -33,6 +34,7 @@ const COMMANDS = [
   registerChatCommand,
   registerNetstatCommand,
   registerTourCommand,
+  registerFaultCommand,
 ];
 for (const register of COMMANDS) register(program);
 

@@ -20,6 +20,11 @@ export interface Fault extends AsyncDisposable {
   /** Settles once the fault is gone: cleared, expired, or its container stopped. */
   readonly removed: Promise<void>;
   clear(): Promise<void>;
+  /**
+   * Leaves the fault to its helper and stops watching it, so that this process may exit: it stays
+   * in force until its seconds run out or clearFaults() removes it. `removed` then never settles.
+   */
+  detach(): void;
 }
 
 /** How long the helper has to apply a fault (and to report that it did) or to remove it. */
@@ -148,6 +153,7 @@ function heldFault(helper: RunningHelper, identity: FaultIdentity): Fault {
     service: identity.spec.service,
     removed: helper.ended,
     clear: () => (cleared ??= clear()),
+    detach: () => helper.stopFollowing(),
     [Symbol.asyncDispose]: () => (cleared ??= clear()),
   };
 }

@@ -188,7 +188,11 @@ function resetFault(spec: Extract<FaultSpec, { kind: "reset" }>, context: FaultS
         : "reset";
   const description = `${what} in${describeScope(spec)}`;
   // Loopback (each service's own healthcheck) is never reset.
-  const rules = ['iifname "lo" return', "meta l4proto != tcp return", ...scopeRules(spec, context, "in", "fault_in").slice(1)];
+  const rules = [
+    'iifname "lo" return',
+    "meta l4proto != tcp return",
+    ...scopeRules(spec, context, "in", "fault_in").slice(1),
+  ];
   const flows =
     spec.afterBytes !== undefined
       ? ["  set flows {", "    type ipv4_addr . inet_service; flags dynamic; timeout 1h;", "  }"]

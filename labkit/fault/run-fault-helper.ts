@@ -67,6 +67,8 @@ export interface RunningHelper {
   /** Everything printed so far, stdout and stderr interleaved. */
   output(): string;
   readonly ended: Promise<void>;
+  /** Stops following its output (so that this process may exit); the helper goes on. */
+  stopFollowing(): void;
 }
 
 /** Starts `sh -c script` in a helper that removes itself when it ends; its output is followed. */
@@ -86,13 +88,25 @@ export async function startFaultHelper(
   let text = "";
   sink.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
   dockerClient().modem.demuxStream(stream, sink, sink);
+  let following = true;
   const ended = new Promise<void>((resolve) => {
-    stream.on("end", () => resolve());
-    stream.on("close", () => resolve());
-    stream.on("error", () => resolve());
+    const end = (): void => {
+      if (following) resolve();
+    };
+    stream.on("end", end);
+    stream.on("close", end);
+    stream.on("error", end);
   });
   await container.start();
-  return { container, output: () => text, ended };
+  return {
+    container,
+    output: () => text,
+    ended,
+    stopFollowing: () => {
+      following = false;
+      (stream as NodeJS.ReadWriteStream & { destroy(): void }).destroy();
+    },
+  };
 }
 
 // Without a TTY the engine frames each chunk: 1 byte stream id, 3 zero bytes, 4-byte big-endian length.

@@ -11,7 +11,7 @@ const isPositiveInt = (value: number) => Number.isSafeInteger(value) && value >=
 export function findFaultSpecProblem(spec: FaultSpec, services: readonly string[]): string | undefined {
   const valid = `valid services: ${services.join(", ")}`;
   if (!FAULT_KINDS.includes(spec.kind))
-    return `unknown fault kind ${String(spec.kind)}; valid kinds: ${FAULT_KINDS.join(", ")}`;
+    return `unknown fault kind ${spec.kind as string}; valid kinds: ${FAULT_KINDS.join(", ")}`;
   if (!services.includes(spec.service)) return `no running service ${spec.service} in the lab; ${valid}`;
   if (spec.peer !== undefined && !services.includes(spec.peer))
     return `no running service ${spec.peer} to be the peer; ${valid}`;
