@@ -8,13 +8,15 @@ import {
   TCP_FLAGS,
   type FaultDirection,
   type FaultSpec,
+  type FaultTarget,
   type TcpFlag,
 } from "../../labkit/fault/fault-spec.ts";
+import { composeProjectOf } from "../../labkit/fault/find-service-containers.ts";
 import { listFaults, type ServiceFaults } from "../../labkit/fault/list-faults.ts";
-import { SocklabError } from "../../protocol/socklab-error.ts";
 import { EXIT } from "../exit-codes.ts";
 import { positiveInt } from "../parse-int-option.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
+import { composeTarget } from "../lab/compose-target.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 
 interface CommonOptions {
@@ -175,14 +177,6 @@ const FAULT_VARIANTS: Readonly<Record<FaultSpec["kind"], FaultVariant>> = {
   },
 };
 
-// Errors of the fault functions, by code, and the exit code each gets.
-const EXIT_BY_FAULT_ERROR: Readonly<Record<string, number>> = {
-  ERR_FAULT_ARGUMENT: EXIT.usage,
-  ERR_FAULT_CONFLICT: EXIT.usage,
-  ERR_FAULT_UNSUPPORTED: EXIT.faultUnsupported,
-  ERR_LAB_DOWN: EXIT.labDown,
-};
-
 const KINDS_LINE = `valid kinds: ${FAULT_KINDS.join(", ")}`;
 
 /** `socklab fault <kind> <service>`, `socklab fault list`, `socklab fault clear [service]`. */
@@ -241,27 +235,26 @@ function addKind(fault: Command, kind: string, variant: FaultVariant): void {
     });
 }
 
-// Lab not running, unknown service, missing kernel feature: one line with the code, and its exit code.
+// Errors (lab not running, unknown service, a kernel feature missing) reach main.ts, which prints
+// each with its code and exits with the code's exit code (protocol/error-codes.ts).
 async function run(body: () => Promise<number>): Promise<void> {
   if (insideWorkbench()) {
     process.stderr.write("socklab fault: run it on the host, where the lab's containers are\n");
     process.exitCode = EXIT.usage;
     return;
   }
-  try {
-    process.exitCode = await body();
-  } catch (error) {
-    if (!(error instanceof SocklabError) || EXIT_BY_FAULT_ERROR[error.code] === undefined) throw error;
-    process.stderr.write(`socklab: ${error.code}: ${error.message}\n`);
-    process.exitCode = EXIT_BY_FAULT_ERROR[error.code];
-  }
+  process.exitCode = await body();
 }
 
-const projectName = (): string => process.env["COMPOSE_PROJECT_NAME"] || "socklab";
+/** The running lab's compose project (-p, COMPOSE_PROJECT_NAME, or the compose file's own name). */
+async function runningProject(): Promise<FaultTarget> {
+  const [first] = await requireRunningLab();
+  const named = composeTarget().projectName;
+  return { projectName: named ?? (first ? await composeProjectOf(first.container) : "socklab") };
+}
 
 async function runApply(spec: FaultSpec, detach: boolean): Promise<number> {
-  await requireRunningLab();
-  const fault = await applyFault({ projectName: projectName() }, spec);
+  const fault = await applyFault(await runningProject(), spec);
   const until = fault.expiresAt.toISOString().slice(11, 19);
   const what = `${fault.description} on ${fault.service}`;
   if (detach) {
@@ -290,15 +283,13 @@ async function holdUntilEnded(fault: Fault): Promise<number> {
 }
 
 async function runList(json: boolean): Promise<number> {
-  await requireRunningLab();
-  const faults = await listFaults({ projectName: projectName() });
+  const faults = await listFaults(await runningProject());
   process.stdout.write(json ? `${JSON.stringify(faults)}\n` : formatFaults(faults));
   return EXIT.ok;
 }
 
 async function runClear(service: string | undefined): Promise<number> {
-  await requireRunningLab();
-  const cleared = await clearFaults({ projectName: projectName() }, service);
+  const cleared = await clearFaults(await runningProject(), service);
   for (const { service: name, removed } of cleared) {
     process.stdout.write(`${name}: ${removed.length === 0 ? "no fault" : `removed ${removed.join("; ")}`}\n`);
   }

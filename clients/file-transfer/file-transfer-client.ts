@@ -19,6 +19,7 @@ import type {
 } from "../../protocol/file-transfer/file-transfer-messages.ts";
 import { FrameDecoder, type FrameEvent } from "../../protocol/file-transfer/frame-decoder.ts";
 import { parseReply } from "../../protocol/file-transfer/parse-reply.ts";
+import { isErrorCode, toErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** Codes this client raises itself; every other code it throws is the server's, from FILE_TRANSFER_ERRORS. */
@@ -372,7 +373,7 @@ export class FileTransferClient {
       }
       const reply = parseReply(event.header, op);
       if (!reply.ok) {
-        const error = new SocklabError(reply.code, reply.message);
+        const error = new SocklabError(toErrorCode(reply.code, "ERR_BAD_REPLY"), unknownCodeNamed(reply));
         const closes =
           isFileTransferErrorCode(reply.code) && FILE_TRANSFER_ERRORS[reply.code].closesConnection;
         throw closes ? this.#breakWith(error) : error;
@@ -468,7 +469,13 @@ export class FileTransferClient {
         typeof event.header["code"] === "string"
       ) {
         return this.#breakWith(
-          new SocklabError(event.header["code"], String(event.header["message"]), { cause: error }),
+          new SocklabError(
+            toErrorCode(event.header["code"], "ERR_BAD_REPLY"),
+            String(event.header["message"]),
+            {
+              cause: error,
+            },
+          ),
         );
       }
     } catch {
@@ -659,4 +666,9 @@ function asSocklabError(error: unknown): SocklabError {
 
 function badReply(expected: string, got: string): SocklabError {
   return new SocklabError("ERR_BAD_REPLY", `expected a ${expected} reply; got ${got}`);
+}
+
+// A code this client does not know (a newer server) is kept in the message, under ERR_BAD_REPLY.
+function unknownCodeNamed(reply: { code: string; message: string }): string {
+  return isErrorCode(reply.code) ? reply.message : `${reply.code}: ${reply.message}`;
 }

@@ -30,7 +30,7 @@ async function connectedPuppet(port: number): Promise<{ puppet: Puppet; localPor
   const puppet = await startPuppet("workbench", client.id);
   puppet.send({ op: "connect", host: "tcp-echo", port });
   const connected = await puppet.next("connected");
-  return { puppet, localPort: connected["localPort"] as number };
+  return { puppet, localPort: connected.localPort };
 }
 
 interface TcpInfo {
@@ -80,7 +80,7 @@ describe("exercise 8: retransmission and RTO under loss", () => {
       ).toBeLessThanOrEqual(expected * 0.05);
     }
     await waitFor(
-      () => (puppet.events.some((e) => e.event === "data" && e["receivedBytes"] === 6) ? true : undefined),
+      () => (puppet.events.some((e) => e.event === "data" && e.receivedBytes === 6) ? true : undefined),
       {
         timeoutMs: WAIT_MS,
         what: "the echo once the blackhole was removed",

@@ -26,3 +26,9 @@ export async function findServiceContainers(projectName: string): Promise<Map<st
     .sort((a, b) => a.service.localeCompare(b.service));
   return new Map(found.map((c) => [c.service, c]));
 }
+
+/** The compose project a container belongs to, by its name or id: how the CLI finds the user's lab. */
+export async function composeProjectOf(container: string): Promise<string> {
+  const inspected = await dockerClient().getContainer(container).inspect();
+  return inspected.Config.Labels[COMPOSE_PROJECT_LABEL] ?? "";
+}
