@@ -28,7 +28,11 @@ async function buildIfMissing(): Promise<void> {
       () => true,
       () => false,
     );
-  if (present) return;
+  if (!present) await buildFaultHelperImage();
+}
+
+/** Builds (or rebuilds, from the build cache) the helper image from the Dockerfile's fault-helper target. */
+export async function buildFaultHelperImage(): Promise<void> {
   const args = ["build", "--quiet", "--target", "fault-helper", "--tag", FAULT_HELPER_IMAGE, REPO_ROOT];
   try {
     await execFileAsync("docker", args, { maxBuffer: 16 * 1024 * 1024 });
