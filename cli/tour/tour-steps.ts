@@ -287,16 +287,19 @@ export const TOUR_STEPS: readonly TourStep[] = [
   chat,
 ];
 
-// Counted, not written down: the tour names as many exercises as docs/exercises/ holds.
+// Counted, not written down: the tour names as many exercises as docs/exercises/ holds. Read when
+// the tour ends, not at import: the workbench's CLI loads this file and has no docs/exercises/.
 const EXERCISES_DIR = path.join(import.meta.dirname, "..", "..", "docs", "exercises");
-const EXERCISE_COUNT = readdirSync(EXERCISES_DIR).filter((name) => /^\d+-.+\.md$/.test(name)).length;
 
-export const WHAT_NEXT = `What to try next:
-  npx socklab shell                      a shell in the workbench: nc, socat, ss, tcpdump, python3
-  npx socklab netstat --watch            watch every socket of the lab change state
-  npx socklab chat --nick you            chat in #lab (others can join with: nc chat 6667)
-  npx socklab get tour.bin               the tour's file, its SHA-256 checked again
-  npx socklab capture tcp-echo           a pcap of a service's traffic, for Wireshark
-  docs/exercises/                             ${EXERCISE_COUNT} exercises, each with a check
-  docs/tcp-states.md                          every TCP state, and how the lab makes it happen
-  npx socklab tour                       this tour again`;
+export function whatNext(): string {
+  const exerciseCount = readdirSync(EXERCISES_DIR).filter((name) => /^\d+-.+\.md$/.test(name)).length;
+  return `What to try next:
+  npx socklab shell                a shell in the workbench: nc, socat, ss, tcpdump, python3
+  npx socklab netstat --watch      watch every socket of the lab change state
+  npx socklab chat --nick you      chat in #lab (others can join with: nc chat 6667)
+  npx socklab get tour.bin         the tour's file, its SHA-256 checked again
+  npx socklab capture tcp-echo     a pcap of a service's traffic, for Wireshark
+  docs/exercises/                  ${exerciseCount} exercises, each with a check
+  docs/tcp-states.md               every TCP state, and how the lab makes it happen
+  npx socklab tour                 this tour again`;
+}
