@@ -49,7 +49,8 @@ export async function listFaults(target: FaultTarget, service?: string): Promise
       "ERR_FAULT_ARGUMENT",
       `no running service ${service} in the lab; valid services: ${[...containers.keys()].join(", ")}`,
     );
-  const holders = await findFaultHolders(target.projectName, service);
+  // Only a running helper holds its fault: a killed one may linger a moment before the engine removes it.
+  const holders = (await findFaultHolders(target.projectName, service)).filter((h) => h.State === "running");
   const chosen = [...containers.values()].filter((c) => service === undefined || c.service === service);
   return Promise.all(
     chosen.map(async (container) => {
