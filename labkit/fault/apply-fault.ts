@@ -17,7 +17,10 @@ export interface Fault extends AsyncDisposable {
   readonly description: string;
   /** When its helper removes it by itself, whatever happens to the process that applied it. */
   readonly expiresAt: Date;
-  /** Settles once the fault is gone: cleared, expired, or its container stopped. */
+  /**
+   * Settles when its helper has ended, having removed the fault (cleared, expired, or its container
+   * gone); a helper killed by force cannot, and leaves it to clearFaults().
+   */
   readonly removed: Promise<void>;
   clear(): Promise<void>;
   /**
