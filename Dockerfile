@@ -64,3 +64,13 @@ COPY docs/exercises/*.py docs/exercises/
 RUN ln -s /app/cli/main.ts /usr/local/bin/socklab
 WORKDIR /home/lab
 CMD ["sleep", "infinity"]
+
+# The fault helper: nftables and tc, nothing else. It is never a compose service: labkit starts it
+# for a moment in a service's network namespace (--network container:<id>), with NET_ADMIN alone,
+# to apply a fault, hold it, and remove it (labkit/fault/). The services keep no capabilities.
+FROM ${NODE_IMAGE} AS fault-helper
+LABEL org.socklab.image="true"
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nftables iproute2 \
+ && rm -rf /var/lib/apt/lists/*
+CMD ["nft", "--version"]

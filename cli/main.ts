@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { registerCheckCommand } from "./commands/check-command.ts";
 import { registerChatCommand } from "./commands/chat-command.ts";
 import { registerEchoCommand } from "./commands/echo-command.ts";
+import { registerFaultCommand } from "./commands/fault-command.ts";
 import { registerFileCommands } from "./commands/file-commands.ts";
 import { registerHostsCommand } from "./commands/hosts-command.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
@@ -41,6 +42,7 @@ const COMMANDS = [
   registerTourCommand,
   registerCheckCommand,
   registerHostsCommand,
+  registerFaultCommand,
 ];
 for (const register of COMMANDS) register(program);
 

@@ -1,6 +1,6 @@
 // socklab's library: start labs on any compose files, read and wait for socket tables at both ends,
-// drive sockets step by step, run commands in containers, clean up. The vitest matchers are the
-// subpath `socklab/matchers`, so that this entry does not need vitest.
+// drive sockets step by step, run commands in containers, apply network faults, clean up. The
+// vitest matchers are the subpath `socklab/matchers`, so that this entry does not need vitest.
 export {
   startLab,
   SOCKLAB_LAB,
@@ -54,6 +54,21 @@ export {
   type PuppetEvents,
   type Endpoints,
 } from "./puppet/start-puppet.ts";
+export { applyFault, type Fault } from "./fault/apply-fault.ts";
+export { listFaults, type FaultInForce, type ServiceFaults } from "./fault/list-faults.ts";
+export { clearFaults, type ClearedFaults } from "./fault/clear-faults.ts";
+export {
+  FAULT_KINDS,
+  FAULT_DEFAULT_SECONDS,
+  FAULT_MAX_SECONDS,
+  TCP_FLAGS,
+  type FaultSpec,
+  type FaultKind,
+  type FaultDirection,
+  type FaultTarget,
+  type TcpFlag,
+} from "./fault/fault-spec.ts";
+export type { KernelFault } from "./fault/parse-fault-state.ts";
 export { waitFor, type WaitOptions } from "./wait-for.ts";
 export { dockerClientFor, type EngineTls } from "./docker/docker-client.ts";
 export type { ContainerHost } from "./docker/container-host.ts";

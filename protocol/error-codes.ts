@@ -153,6 +153,21 @@ export const ERROR_CODES = {
   ERR_LAB_CONTAINER: spec(EXIT.labDown, "the lab across hosts runs no such service or container"),
   ERR_LAB_DOWN_INCOMPLETE: spec(EXIT.labFailed, "taking a lab across hosts down left something behind"),
   ERR_SIMULATED_HOSTS: spec(EXIT.labFailed, "the simulated hosts could not be made or removed"),
+  // Faults (labkit/fault/).
+  ERR_FAULT_ARGUMENT: spec(
+    EXIT.usage,
+    "a fault that cannot be: an unknown kind or service, a value out of range",
+  ),
+  ERR_FAULT_CONFLICT: spec(
+    EXIT.usage,
+    "a fault that needs what another fault in force holds (the root qdisc)",
+  ),
+  ERR_FAULT_UNSUPPORTED: spec(
+    EXIT.unsupported,
+    "a fault kind this kernel cannot provide (the feature is named)",
+  ),
+  ERR_FAULT_FAILED: spec(EXIT.labFailed, "a fault helper could not apply, read or remove a fault"),
+  ERR_FAULT_HELPER_IMAGE: spec(EXIT.labFailed, "the fault helper's image could not be built"),
   // Programming errors and test or bench machinery: never the user's input.
   ERR_DECODER_BUSY: spec(EXIT.labFailed, "a decoder was fed while a body was being streamed"),
   ERR_BAD_BODY_SIZE: spec(EXIT.labFailed, "a body length that is not a safe non-negative integer"),

@@ -2,12 +2,10 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../../labkit/docker/docker-client.ts";
 import { readJsonLogLines } from "../../labkit/docker/read-container-logs.ts";
+import { applyFault } from "../../labkit/fault/apply-fault.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
 
-// The state override adds workbench-netadmin, whose tc slows the workbench's uploads enough to
-// kill the server in the middle of one.
-const STATES_OVERRIDE = "lab-tests/states/compose.states.yml";
 const MIB = 1024 * 1024;
 
 interface PutResult {
@@ -20,7 +18,7 @@ interface PutResult {
 let lab: Lab;
 
 beforeAll(async () => {
-  lab = await startLab({ overrides: [STATES_OVERRIDE] });
+  lab = await startLab();
 });
 
 afterAll(async () => {
@@ -34,12 +32,13 @@ const storedNames = async () =>
 
 /** Slows the workbench's uploads to about 3 MB/s around `body`, so that a test can act mid-transfer. */
 async function whileThrottled<T>(body: () => Promise<T>): Promise<T> {
-  await lab.sh("workbench-netadmin", "tc qdisc add dev eth0 root tbf rate 24mbit burst 64kb latency 500ms");
-  try {
-    return await body();
-  } finally {
-    await lab.sh("workbench-netadmin", "tc qdisc del dev eth0 root");
-  }
+  await using _fault = await applyFault(lab, {
+    kind: "bandwidth",
+    service: "workbench",
+    rateKbitPerSecond: 24_000,
+    seconds: 120,
+  });
+  return await body();
 }
 
 /**

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { COMPOSE_FILE_NAME, REPO_ROOT } from "../../labkit/lab/lab-project.ts";
 import { pruneSupersededImages } from "../../labkit/docker/prune-superseded-images.ts";
+import { buildFaultHelperImage } from "../../labkit/fault/fault-helper-image.ts";
 import { removeFixtureImages } from "./remove-fixture-images.ts";
 import { sweepLeftovers } from "../../labkit/lab/sweep-leftovers.ts";
 
@@ -17,6 +18,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     cwd: REPO_ROOT,
     maxBuffer: 16 * 1024 * 1024,
   });
+  // Not a compose service (faults start it on demand): built here so that it is never stale.
+  await buildFaultHelperImage();
   await pruneSupersededImages();
   return async () => {
     await sweepLeftovers();

@@ -1,5 +1,6 @@
 import { COMPOSE_PROJECT_LABEL, TEST_PROJECT_PREFIX } from "./lab-project.ts";
 import { dockerClient } from "../docker/docker-client.ts";
+import { FAULT_LABELS } from "../fault/run-fault-helper.ts";
 
 export interface SweepReport {
   containers: string[];
@@ -18,6 +19,11 @@ export async function sweepLeftovers(prefix = TEST_PROJECT_PREFIX): Promise<Swee
     (labels?.[COMPOSE_PROJECT_LABEL] ?? "").startsWith(prefix);
   const filters = JSON.stringify({ label: [COMPOSE_PROJECT_LABEL] });
 
+  // Fault helpers first: they share a lab container's network namespace and carry no compose label.
+  const helpers = (
+    await docker.listContainers({ all: true, filters: JSON.stringify({ label: [FAULT_LABELS.project] }) })
+  ).filter((c) => (c.Labels[FAULT_LABELS.project] ?? "").startsWith(prefix));
+  await Promise.all(helpers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
   const containers = (await docker.listContainers({ all: true, filters })).filter((c) =>
     isLeftover(c.Labels),
   );
@@ -29,7 +35,7 @@ export async function sweepLeftovers(prefix = TEST_PROJECT_PREFIX): Promise<Swee
   await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove({ force: true })));
 
   return {
-    containers: containers.map((c) => c.Names[0] ?? c.Id),
+    containers: [...helpers, ...containers].map((c) => c.Names[0] ?? c.Id),
     networks: networks.map((n) => n.Name),
     volumes: volumes.map((v) => v.Name),
   };

@@ -1,0 +1,121 @@
+import { PassThrough } from "node:stream";
+import type Docker from "dockerode";
+import { dockerClient } from "../docker/docker-client.ts";
+import { ensureFaultHelperImage, FAULT_HELPER_IMAGE } from "./fault-helper-image.ts";
+
+/** Labels on every fault helper: which lab, service and fault it serves. */
+export const FAULT_LABELS = {
+  project: "org.socklab.fault.project",
+  service: "org.socklab.fault.service",
+  id: "org.socklab.fault.id",
+  kind: "org.socklab.fault.kind",
+  description: "org.socklab.fault.description",
+  expiresAt: "org.socklab.fault.expires-at",
+} as const;
+
+export interface HelperResult {
+  exitCode: number;
+  output: string;
+}
+
+// NET_ADMIN alone, nothing writable, few processes: the helper can change the namespace's
+// packet filters and queues, and nothing else. It joins the target's namespace, never its network.
+function helperConfig(
+  targetId: string,
+  command: readonly string[],
+  labels: Record<string, string>,
+  autoRemove: boolean,
+): Docker.ContainerCreateOptions {
+  return {
+    Image: FAULT_HELPER_IMAGE,
+    Cmd: [...command],
+    User: "0:0",
+    Labels: labels,
+    HostConfig: {
+      NetworkMode: `container:${targetId}`,
+      CapDrop: ["ALL"],
+      CapAdd: ["NET_ADMIN"],
+      SecurityOpt: ["no-new-privileges:true"],
+      ReadonlyRootfs: true,
+      Init: true,
+      AutoRemove: autoRemove,
+      Memory: 64 * 1024 * 1024,
+      PidsLimit: 32,
+    },
+  };
+}
+
+/** Runs `sh -c script` in a helper in `targetId`'s network namespace, and removes the helper. */
+export async function runFaultHelper(targetId: string, script: string): Promise<HelperResult> {
+  await ensureFaultHelperImage();
+  const container = await dockerClient().createContainer(
+    helperConfig(targetId, ["sh", "-c", script], {}, false),
+  );
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const logs = await container.logs({ stdout: true, stderr: true, follow: false });
+    return { exitCode: StatusCode, output: demux(logs) };
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** A helper that stays: its output as it comes, and a promise that settles when it has ended. */
+export interface RunningHelper {
+  readonly container: Docker.Container;
+  /** Everything printed so far, stdout and stderr interleaved. */
+  output(): string;
+  readonly ended: Promise<void>;
+  /** Stops following its output (so that this process may exit); the helper goes on. */
+  stopFollowing(): void;
+}
+
+/** Starts `sh -c script` in a helper that removes itself when it ends; its output is followed. */
+export async function startFaultHelper(
+  targetId: string,
+  script: string,
+  env: Record<string, string>,
+  labels: Record<string, string>,
+): Promise<RunningHelper> {
+  await ensureFaultHelperImage();
+  const config = helperConfig(targetId, ["sh", "-c", script], labels, true);
+  config.Env = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+  const container = await dockerClient().createContainer(config);
+  // Attached before the start, so that no line is missed, even of a helper that ends at once.
+  const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+  const sink = new PassThrough();
+  let text = "";
+  sink.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+  dockerClient().modem.demuxStream(stream, sink, sink);
+  let following = true;
+  const ended = new Promise<void>((resolve) => {
+    const end = (): void => {
+      if (following) resolve();
+    };
+    stream.on("end", end);
+    stream.on("close", end);
+    stream.on("error", end);
+  });
+  await container.start();
+  return {
+    container,
+    output: () => text,
+    ended,
+    stopFollowing: () => {
+      following = false;
+      (stream as NodeJS.ReadWriteStream & { destroy(): void }).destroy();
+    },
+  };
+}
+
+// Without a TTY the engine frames each chunk: 1 byte stream id, 3 zero bytes, 4-byte big-endian length.
+function demux(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  for (let offset = 0; offset + 8 <= raw.length;) {
+    const length = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + length));
+    offset += 8 + length;
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
