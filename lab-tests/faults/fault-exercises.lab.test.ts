@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyFault } from "../../labkit/fault/apply-fault.ts";
 import { REPO_ROOT } from "../../labkit/lab/lab-project.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { startPuppet, type Puppet } from "../../labkit/puppet/start-puppet.ts";
@@ -52,7 +51,7 @@ describe("exercise 10: retransmission and RTO under loss", () => {
     await using _puppet = puppet;
     const seen = new Map<number, number>();
     {
-      await using _fault = await applyFault(lab, {
+      await using _fault = await lab.fault({
         kind: "blackhole",
         service: "tcp-echo",
         direction: "in",
@@ -119,7 +118,7 @@ describe("exercise 11: a peer that vanishes, and keepalive", () => {
     const offPort = await startIdleClient("off");
     const onPort = await startIdleClient("on");
     try {
-      await using _fault = await applyFault(lab, {
+      await using _fault = await lab.fault({
         kind: "partition",
         service: "tcp-echo",
         peer: "workbench",
@@ -178,7 +177,7 @@ describe("exercise 12: a slow reader and the zero window", () => {
   });
 
   it("a slow link fills the sender's Send-Q while the reader's Recv-Q stays empty: no zero window", async () => {
-    await using _fault = await applyFault(lab, {
+    await using _fault = await lab.fault({
       kind: "bandwidth",
       service: "workbench",
       rateKbitPerSecond: 800,

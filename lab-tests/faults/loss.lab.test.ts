@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyFault } from "../../labkit/fault/apply-fault.ts";
 import type { FaultDirection } from "../../labkit/fault/fault-spec.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { readSnmpCounter } from "./read-snmp-counter.ts";
@@ -57,7 +56,7 @@ describe("loss", () => {
     async (direction) => {
       let counted: Counted;
       {
-        await using fault = await applyFault(lab, {
+        await using fault = await lab.fault({
           kind: "loss",
           service: "udp-echo",
           percent: LOSS_PERCENT,

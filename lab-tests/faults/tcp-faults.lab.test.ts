@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyFault } from "../../labkit/fault/apply-fault.ts";
 import { listFaults } from "../../labkit/fault/list-faults.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { startPuppet, type Puppet } from "../../labkit/puppet/start-puppet.ts";
@@ -63,7 +62,7 @@ describe("reset", () => {
     await using _puppet = puppet;
     await echoRoundTrip(puppet, 100, 0);
     {
-      await using fault = await applyFault(lab, {
+      await using fault = await lab.fault({
         kind: "reset",
         service: "tcp-echo",
         port: ECHO_PORT,
@@ -91,7 +90,7 @@ describe("reset", () => {
   it("with newOnly refuses new connections (ECONNREFUSED) while an existing one still echoes", async () => {
     const { puppet: old } = await connectedPuppet();
     await using _old = old;
-    await using _fault = await applyFault(lab, {
+    await using _fault = await lab.fault({
       kind: "reset",
       service: "tcp-echo",
       newOnly: true,
@@ -104,7 +103,7 @@ describe("reset", () => {
   });
 
   it("with afterBytes lets a connection through its first bytes, then resets it", async () => {
-    await using _fault = await applyFault(lab, {
+    await using _fault = await lab.fault({
       kind: "reset",
       service: "tcp-echo",
       afterBytes: 5_000,
@@ -124,7 +123,7 @@ describe("reset", () => {
 describe("drop", () => {
   it("of SYNs holds the client in SYN_SENT, retransmitting, until the fault is cleared", async () => {
     const synRetransBefore = await readSnmpCounter(lab, "workbench", "netstat", "TcpExt", "TCPSynRetrans");
-    const fault = await applyFault(lab, { kind: "drop", service: "tcp-echo", flags: ["syn"], seconds: 60 });
+    const fault = await lab.fault({ kind: "drop", service: "tcp-echo", flags: ["syn"], seconds: 60 });
     await using puppet = await startPuppet("workbench", client.id);
     try {
       puppet.send({ op: "connect", host: "tcp-echo", port: ECHO_PORT });
@@ -155,7 +154,7 @@ describe("drop", () => {
   it("of FINs into tcp-echo holds the closing client in FIN_WAIT1 while tcp-echo stays ESTABLISHED", async () => {
     const { puppet, localPort } = await connectedPuppet();
     await using _puppet = puppet;
-    const fault = await applyFault(lab, {
+    const fault = await lab.fault({
       kind: "drop",
       service: "tcp-echo",
       flags: ["fin"],
@@ -179,7 +178,7 @@ describe("drop", () => {
   it("of FINs out of tcp-echo holds it in LAST_ACK while the client waits for its FIN", async () => {
     const { puppet, localPort } = await connectedPuppet();
     await using _puppet = puppet;
-    const fault = await applyFault(lab, {
+    const fault = await lab.fault({
       kind: "drop",
       service: "tcp-echo",
       flags: ["fin"],
@@ -233,7 +232,7 @@ describe("bandwidth", () => {
   it(`limits what tcp-echo sends to ${RATE_KBIT} kbit/s within 15%, and not at all once cleared`, async () => {
     let limited: TcpRateReport;
     {
-      await using _fault = await applyFault(lab, {
+      await using _fault = await lab.fault({
         kind: "bandwidth",
         service: "tcp-echo",
         rateKbitPerSecond: RATE_KBIT,

@@ -232,6 +232,14 @@ function wrap(
       }
       return result.stdout;
     },
+    // The fault helper finds its target on the default engine; across hosts it is not built yet.
+    fault: () =>
+      Promise.reject(
+        new SocklabError(
+          "ERR_UNSUPPORTED",
+          "faults on a lab across hosts are not supported yet: apply them with nftables on the simulated underlay (scripts/simulated-hosts.sh partition)",
+        ),
+      ),
     async move(service, hostName) {
       const from = state.placement.get(service);
       if (!from) throw new SocklabError("ERR_LAB_CONTAINER", `the lab runs no ${service}`);

@@ -10,6 +10,8 @@ import {
 } from "../compose/compose-project.ts";
 import { pingEngine } from "../docker/ping-engine.ts";
 import { execInContainer, type ExecOptions, type ExecResult } from "../docker/exec-in-container.ts";
+import { applyFault, type Fault } from "../fault/apply-fault.ts";
+import type { FaultSpec } from "../fault/fault-spec.ts";
 import type { LabContainer } from "../socket-table/wait-for-socket.ts";
 import { sweepLeftovers } from "./sweep-leftovers.ts";
 import { TEST_PROJECT_PREFIX } from "./lab-project.ts";
@@ -32,6 +34,11 @@ export interface Lab extends AsyncDisposable {
   exec(service: string, command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Runs `sh -c script` in a service's container and returns stdout; a non-zero exit is an error. */
   sh(service: string, script: string, options?: ExecOptions): Promise<string>;
+  /**
+   * Applies a network fault to a service (docs/faults.md): `await using fault = await lab.fault(...)`
+   * removes it however the test ends; its helper also removes it at `seconds` if the test is killed.
+   */
+  fault(spec: FaultSpec): Promise<Fault>;
   down(): Promise<void>;
 }
 
@@ -129,6 +136,7 @@ function wrap(started: StartedDockerComposeEnvironment, projectName: string, ser
       }
       return result.stdout;
     },
+    fault: (spec) => applyFault(lab, spec),
     down() {
       downed ??= started.down({ removeVolumes: true, timeout: 0 }).then(() => undefined);
       return downed;
