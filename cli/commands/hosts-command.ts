@@ -34,7 +34,19 @@ interface UpOptions extends HostsOptions {
 export function registerHostsCommand(program: Command): void {
   const hosts = program
     .command("hosts")
-    .description("the lab across several Docker hosts, joined by a swarm overlay (docs/cross-host.md)");
+    .description("the lab across several Docker hosts, joined by a swarm overlay (docs/cross-host.md)")
+    .addHelpText(
+      "after",
+      `
+The hosts are named once in socklab.hosts.json (docs/cross-host.md); scripts/simulated-hosts.sh
+makes simulated ones on this machine.
+Examples:
+  socklab hosts up --place tcp-echo=h2,workbench=h1
+  socklab hosts status
+  socklab hosts netstat tcp-echo workbench
+  socklab hosts down
+Exit codes: 0 ok, 2 a bad hosts file or placement, 4 docker failed on a host, 5 the lab is not running.`,
+    );
   const withFile = (command: Command) =>
     command
       .option(

@@ -82,6 +82,10 @@ const COMMANDS = [
   "netstat",
   "tour",
   "check",
+  "run",
+  "stop",
+  "fault",
+  "hosts",
 ];
 
 describe("socklab --help", () => {
