@@ -34,7 +34,7 @@ export function ladderRows(timeline: Timeline): Ladder {
   const unarrived = new Map<string, number[]>();
   for (const event of timeline.events) {
     const lane = laneOf.get(event.end) ?? -1;
-    const port = byPort ? ` :${event.local.port}` : "";
+    const port = byPort ? ` ${event.local.port}>${event.remote.port}` : "";
     if (event.kind === "packet") {
       addPacket(
         rows,

@@ -15,11 +15,13 @@ export interface PacketCaptureOptions {
 }
 
 export interface PacketCapture {
-  /** Ends the capture (tcpdump flushes on SIGINT); resolves with what the kernel dropped. */
+  /** Ends the capture (tcpdump flushes on SIGINT); resolves with what it did not write. */
   stop(): Promise<{ droppedPackets: number }>;
   remove(): Promise<void>;
   /** The whole capture so far as a pcap file, when it was asked to keep one. */
   pcap(): Uint8Array;
+  /** What tcpdump said (its start, and its counts once stopped). */
+  stderrText(): string;
 }
 
 // Headers only: link (20, cooked v2) + IPv6 (40) + TCP with options (60).
@@ -38,10 +40,13 @@ export async function startPacketCapture(
     name: `${options.projectName}-trace-capture-${options.service}-${process.pid}-${Date.now().toString(36)}`,
     Image: options.image,
     Entrypoint: ["tcpdump"],
+    // Immediate mode: each packet is read as it comes, not when the kernel's ring block times out
+    // (a block still open at SIGINT would be lost).
     Cmd: [
       "-i",
       "any",
       "-n",
+      "--immediate-mode",
       "-U",
       "-w",
       "-",
@@ -96,10 +101,18 @@ export async function startPacketCapture(
       await helper.exited;
       await ended;
       return {
-        droppedPackets: Number(/(\d+) packets? dropped by kernel/.exec(helper.stderrText())?.[1] ?? "0"),
+        droppedPackets: droppedPackets(helper.stderrText()),
       };
     },
     remove: () => helper.remove(),
     pcap: () => new Uint8Array(Buffer.concat(kept)),
+    stderrText: () => helper.stderrText(),
   };
+}
+
+// tcpdump's last words: `N packets captured`, `M packets received by filter`, `K packets dropped by kernel`;
+// what the filter let through but was not written is lost as well as what the kernel dropped.
+function droppedPackets(stderr: string): number {
+  const count = (what: string) => Number(new RegExp(`(\\d+) packets? ${what}`).exec(stderr)?.[1] ?? "0");
+  return count("dropped by kernel") + Math.max(0, count("received by filter") - count("captured"));
 }
