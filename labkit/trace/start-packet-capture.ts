@@ -26,6 +26,7 @@ export interface PacketCapture {
 
 // Headers only: link (20, cooked v2) + IPv6 (40) + TCP with options (60).
 const SNAPLEN_BYTES = 128;
+const CAPTURE_BUFFER_KIB = 32_768;
 
 /**
  * Starts tcpdump in a helper sharing `containerId`'s network namespace (NET_RAW only), with
@@ -47,6 +48,9 @@ export async function startPacketCapture(
       "any",
       "-n",
       "--immediate-mode",
+      // A kernel buffer for bursts of thousands of connections (KiB; the default is 2 MiB).
+      "-B",
+      String(CAPTURE_BUFFER_KIB),
       "-U",
       "-w",
       "-",
