@@ -46,11 +46,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production SOCKLAB_IN_WORKBENCH=1
-COPY package.json package-lock.json ./
+# The lock file is absent where this builds from the npm package (npm pack leaves it out).
+COPY package.json package-lock.json* ./
 # build_ca holds the certificates this machine's npm trusts (written by scripts/setup.sh), for
 # networks whose HTTPS egress goes through a proxy with its own certificate authority.
 RUN --mount=type=secret,id=build_ca \
-    NODE_EXTRA_CA_CERTS=/run/secrets/build_ca npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+    NODE_EXTRA_CA_CERTS=/run/secrets/build_ca \
+    npm "$([ -f package-lock.json ] && echo ci || echo install)" --omit=dev --omit=peer --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY protocol/ protocol/
 COPY clients/ clients/
 COPY labkit/ labkit/

@@ -22,6 +22,7 @@ import {
   type SoakSample,
 } from "./report/format-soak-markdown.ts";
 import { writeResults } from "./report/write-report.ts";
+import { SocklabError } from "../protocol/socklab-error.ts";
 
 const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 const DEFAULT_MINUTES = 10;
@@ -82,7 +83,10 @@ function readMinutes(): number {
   });
   const minutes = Number(values.minutes);
   if (!Number.isFinite(minutes) || minutes <= 0 || minutes > MAX_MINUTES) {
-    throw new Error(`--minutes must be a number above 0 and at most ${MAX_MINUTES}, got ${values.minutes}`);
+    throw new SocklabError(
+      "ERR_USAGE",
+      `--minutes must be a number above 0 and at most ${MAX_MINUTES}, got ${values.minutes}`,
+    );
   }
   return minutes;
 }

@@ -9,12 +9,12 @@ import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
+import { SOCKLAB_ROOT } from "../labkit/compose/compose-project.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
-import { EXIT } from "./exit-codes.ts";
+import { EXIT, exitCodeFor } from "./exit-codes.ts";
+import { addComposeOptions, resolveComposeTarget } from "./lab/compose-target.ts";
 
-const packageJson = JSON.parse(
-  readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8"),
-) as {
+const packageJson = JSON.parse(readFileSync(path.join(SOCKLAB_ROOT, "package.json"), "utf8")) as {
   version: string;
 };
 
@@ -23,6 +23,8 @@ const program = new Command()
   .description("a socket-programming lab: echo, file transfer and chat services in containers")
   .version(packageJson.version)
   .showHelpAfterError()
+  // -f/-p of the program come before the command, as with docker compose: `logs -f` follows.
+  .enablePositionalOptions()
   .exitOverride();
 
 const COMMANDS = [
@@ -36,17 +38,19 @@ const COMMANDS = [
 ];
 for (const register of COMMANDS) register(program);
 
-// Errors a command lets through, by code; any other is docker or compose failing (4).
-const EXIT_BY_ERROR_CODE: Readonly<Record<string, number>> = {
-  ERR_LAB_DOWN: EXIT.labDown,
-};
+// The commands that work on any compose stack, not only socklab's lab, take -f/-p after their name
+// too; every command takes them before it, as `docker compose -f x.yml ps` does.
+const ON_ANY_STACK = ["netstat", "status", "logs", "capture", "shell"];
+addComposeOptions(program);
+for (const command of program.commands) if (ON_ANY_STACK.includes(command.name())) addComposeOptions(command);
+program.hook("preAction", resolveComposeTarget);
 
 try {
   await program.parseAsync();
 } catch (error) {
   if (error instanceof SocklabError) {
     process.stderr.write(`socklab: ${error.code}: ${error.message}\n`);
-    process.exitCode = EXIT_BY_ERROR_CODE[error.code] ?? EXIT.labFailed;
+    process.exitCode = exitCodeFor(error.code);
   } else if (!(error instanceof CommanderError)) {
     process.stderr.write(`socklab: ${(error as Error).message}\n`);
     process.exitCode = EXIT.labFailed;

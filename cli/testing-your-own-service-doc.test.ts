@@ -13,6 +13,13 @@ const AS_THE_DOC_NAMES_THEM: readonly (readonly [string, string])[] = [
   [FIXTURE_DIR, "lab-tests/my-server"],
 ];
 
+// The example project that the doc shows first, as a user's own repository would hold it.
+const EXAMPLE_FILES = [
+  "examples/greeter/test/greeter.lab.test.ts",
+  "examples/greeter/compose.yml",
+  "examples/greeter/.github/workflows/socklab.yml",
+] as const;
+
 /** The file as the doc shows it: the same text, in the folders the doc names. */
 function asInTheDoc(text: string): string {
   return AS_THE_DOC_NAMES_THEM.reduce((out, [here, there]) => out.replaceAll(here, there), text);
@@ -29,13 +36,21 @@ describe("docs/testing-your-own-service.md", () => {
   it("shows the lab test that the repository runs, line for line", async () => {
     const doc = await read("docs/testing-your-own-service.md");
     const test = await read(TEST_FILE);
-    expect(codeBlocks(doc, "ts")[0]).toBe(asInTheDoc(test));
+    expect(codeBlocks(doc, "ts")).toContain(asInTheDoc(test));
+  });
+
+  it("teaches the package way first, with the example project's files line for line", async () => {
+    const doc = await read("docs/testing-your-own-service.md");
+    const shown = [...codeBlocks(doc, "ts"), ...codeBlocks(doc, "yaml")];
+    for (const file of EXAMPLE_FILES) expect(shown).toContain(await read(file));
+    expect(doc.indexOf("the package")).toBeLessThan(doc.indexOf("a compose override"));
+    expect(await read(EXAMPLE_FILES[0])).toContain('from "socklab";');
   });
 
   it("shows the compose override that the repository's test layers over the lab, line for line", async () => {
     const doc = await read("docs/testing-your-own-service.md");
     const override = await read(`${FIXTURE_DIR}/compose.my-server.yml`);
-    expect(codeBlocks(doc, "yaml")[0]).toBe(asInTheDoc(override));
+    expect(codeBlocks(doc, "yaml")).toContain(asInTheDoc(override));
     expect(await read(TEST_FILE)).toContain(`const OVERRIDE = "${FIXTURE_DIR}/compose.my-server.yml";`);
   });
 

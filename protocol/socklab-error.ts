@@ -1,8 +1,13 @@
-/** Every error socklab raises carries a stable `code` that scripts and tests can match on. */
-export class SocklabError extends Error {
-  readonly code: string;
+import type { ErrorCode } from "./error-codes.ts";
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
+/**
+ * Every error socklab raises carries a stable `code` from the one table (error-codes.ts), which
+ * also gives the socklab command's exit code for it.
+ */
+export class SocklabError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "SocklabError";
     this.code = code;

@@ -1,8 +1,10 @@
 // Runs in a one-off workbench container on the lab network with a scratch volume at /scratch (sent
 // as source text, so it imports only node: modules and, at run time, socklab's client in /app).
 // One phase per run: `socklab` uploads and downloads a file through socklab's client (hash checked
-// both ways); `nc-up` and `nc-down` move the same bytes through a raw nc pipe. Prints one JSON line.
-import { spawn } from "node:child_process";
+// both ways); `nc-up` and `nc-down` move the same bytes through a raw nc pipe; `seeds-up` and
+// `seeds-down` the seeds' way: sha256sum at the sender, nc, sha256sum at the receiver, compared.
+// Prints one JSON line.
+import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { once } from "node:events";
@@ -10,7 +12,7 @@ import { open, rm, stat } from "node:fs/promises";
 import type * as ClientModule from "../../clients/file-transfer/file-transfer-client.ts";
 
 interface Options {
-  phase: "socklab" | "nc-up" | "nc-down";
+  phase: "socklab" | "nc-up" | "nc-down" | "seeds-up" | "seeds-down";
   host: string;
   port: number;
   ncPort: number;
@@ -21,6 +23,8 @@ export interface FileTransferProbeResult {
   /** SHA-256 of the source file alone (from the page cache): the client's share of an upload. */
   hashBytesPerSecond: number;
   uploadBytesPerSecond: number;
+  /** socklab only: the seeds' order through socklab's client, the hash in the put's header. */
+  uploadHashFirstBytesPerSecond: number;
   downloadBytesPerSecond: number;
   maxRssBytes: number;
 }
@@ -56,17 +60,99 @@ async function hashSource(): Promise<void> {
   hash.digest();
 }
 
-async function socklabPhase(): Promise<Omit<FileTransferProbeResult, "maxRssBytes">> {
+type PhaseResult = Omit<FileTransferProbeResult, "maxRssBytes">;
+const NONE: PhaseResult = {
+  hashBytesPerSecond: 0,
+  uploadBytesPerSecond: 0,
+  uploadHashFirstBytesPerSecond: 0,
+  downloadBytesPerSecond: 0,
+};
+
+async function socklabPhase(): Promise<PhaseResult> {
   await writeSource();
-  const hashBytesPerSecond = await timed(hashSource);
   const { connectFileTransfer } = (await import(CLIENT_MODULE)) as typeof ClientModule;
   const client = await connectFileTransfer({ host: options.host, port: options.port });
+  const uploadHashFirstBytesPerSecond = await timed(() =>
+    client.put("bench-first.bin", SOURCE, { hashFirst: true }),
+  );
+  await client.delete("bench-first.bin");
   const uploadBytesPerSecond = await timed(() => client.put("bench.bin", SOURCE));
   const downloadBytesPerSecond = await timed(() => client.get("bench.bin", DOWNLOADED));
   await client.delete("bench.bin");
   await client.close();
+  // After the transfers and outside the RSS samples: this hash's own buffers are not the client's.
+  clearInterval(sampler);
   await rm(DOWNLOADED);
-  return { hashBytesPerSecond, uploadBytesPerSecond, downloadBytesPerSecond };
+  const hashBytesPerSecond = await timed(hashSource);
+  return {
+    ...NONE,
+    hashBytesPerSecond,
+    uploadBytesPerSecond,
+    uploadHashFirstBytesPerSecond,
+    downloadBytesPerSecond,
+  };
+}
+
+function sha256sum(path: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile("sha256sum", [path], (error, stdout) => {
+      if (error === null) resolve(stdout.slice(0, 64));
+      else reject(new Error(`sha256sum ${path} failed`, { cause: error }));
+    }),
+  );
+}
+
+/** What the far end's nc sends once it listens again: its sha256sum line. Polled: it listens only after its work. */
+async function fetchLine(deadlineMs = 120_000): Promise<string> {
+  const deadline = performance.now() + deadlineMs;
+  for (;;) {
+    const line = await new Promise<string>((resolve) =>
+      execFile("nc", ["-d", options.host, String(options.ncPort)], (_error, stdout) =>
+        resolve(stdout.trim()),
+      ),
+    );
+    if (line !== "") return line.slice(0, 64);
+    if (performance.now() > deadline) throw new Error(`no hash from ${options.host}:${options.ncPort}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The seeds' upload: hash here, send with nc, the receiver hashes what it got and says its hash. */
+async function seedsUp(): Promise<PhaseResult> {
+  const uploadBytesPerSecond = await timed(async () => {
+    const sent = await sha256sum(SOURCE);
+    await nc(["-N", options.host, String(options.ncPort)], { input: SOURCE });
+    const received = await fetchLine();
+    if (received !== sent) throw new Error(`seeds' upload: sent ${sent}, the receiver hashed ${received}`);
+  });
+  return { ...NONE, uploadBytesPerSecond };
+}
+
+/** The seeds' download: the sender hashes (after a go), says its hash, sends with nc; hashed here. */
+async function seedsDown(): Promise<PhaseResult> {
+  const downloadBytesPerSecond = await timed(async () => {
+    await nc(["-z", options.host, String(options.ncPort)], {});
+    const announced = await fetchLine();
+    await retry(() => nc(["-d", options.host, String(options.ncPort)], { output: DOWNLOADED }));
+    const received = await sha256sum(DOWNLOADED);
+    if (received !== announced)
+      throw new Error(`seeds' download: announced ${announced}, received ${received}`);
+  });
+  await rm(DOWNLOADED);
+  return { ...NONE, downloadBytesPerSecond };
+}
+
+/** nc exits 1 when its connection is refused: the far end's next nc is not listening yet. */
+async function retry(action: () => Promise<void>, deadlineMs = 30_000): Promise<void> {
+  const deadline = performance.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await action();
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
 }
 
 async function nc(args: string[], stdio: { input?: string; output?: string }): Promise<void> {
@@ -76,14 +162,15 @@ async function nc(args: string[], stdio: { input?: string; output?: string }): P
   if (code !== 0) throw new Error(`nc ${args.join(" ")} exited ${code ?? "on a signal"}`);
 }
 
-const PHASES: Record<Options["phase"], () => Promise<Omit<FileTransferProbeResult, "maxRssBytes">>> = {
+const PHASES: Record<Options["phase"], () => Promise<PhaseResult>> = {
   socklab: socklabPhase,
+  "seeds-up": seedsUp,
+  "seeds-down": seedsDown,
   "nc-up": async () => ({
-    hashBytesPerSecond: 0,
+    ...NONE,
     uploadBytesPerSecond: await timed(() =>
       nc(["-N", options.host, String(options.ncPort)], { input: SOURCE }),
     ),
-    downloadBytesPerSecond: 0,
   }),
   "nc-down": async () => {
     const downloadBytesPerSecond = await timed(() =>
@@ -91,11 +178,12 @@ const PHASES: Record<Options["phase"], () => Promise<Omit<FileTransferProbeResul
     );
     const got = (await stat(DOWNLOADED)).size;
     if (got !== options.sizeBytes) throw new Error(`nc delivered ${got} of ${options.sizeBytes} bytes`);
-    return { hashBytesPerSecond: 0, uploadBytesPerSecond: 0, downloadBytesPerSecond };
+    return { ...NONE, downloadBytesPerSecond };
   },
 };
 
 let maxRssBytes = 0;
+// Sampled from the start (the client's module loading included) until the transfers end.
 const sampler = setInterval(() => (maxRssBytes = Math.max(maxRssBytes, process.memoryUsage.rss())), 100);
 const result = await PHASES[options.phase]();
 clearInterval(sampler);

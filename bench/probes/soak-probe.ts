@@ -84,10 +84,23 @@ async function loop(load: LoadCount, what: string, pauseMs: number, step: (i: nu
   }
 }
 
+// Sent into the workbench as source text, so not SocklabError: an error with the same stable code.
+type ProbeErrorCode = "ERR_SOAK_MISMATCH" | "ERR_SOAK_LOST" | "ERR_SOAK_ORDER" | "ERR_SOAK_CLOSED";
+
+class ProbeError extends Error {
+  readonly code: ProbeErrorCode;
+
+  constructor(code: ProbeErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 function mismatch(what: string, sent: number, got: number): Error {
-  return Object.assign(new Error(`${what}: sent ${sent} bytes, got back ${got} different or missing`), {
-    code: "ERR_SOAK_MISMATCH",
-  });
+  return new ProbeError(
+    "ERR_SOAK_MISMATCH",
+    `${what}: sent ${sent} bytes, got back ${got} different or missing`,
+  );
 }
 
 async function tcpStep(): Promise<number> {
@@ -129,7 +142,7 @@ async function fileWorker(worker: number): Promise<void> {
       if (i % options.files.namesPerWorker === options.files.namesPerWorker - 1) {
         await client.delete(name);
         if ((await client.list()).some((file) => file.name === name))
-          throw new Error(`${name} listed after delete`);
+          throw new ProbeError("ERR_SOAK_MISMATCH", `${name} listed after delete`);
       }
       return data.length * 2;
     });
@@ -164,12 +177,17 @@ async function chatLoad(): Promise<void> {
       const n = Number(event.text.split(" ")[1]);
       const expected = (seen.get(event.from) ?? 0) + 1;
       if (n !== expected)
-        fail(result.chat, `${nick} from ${event.from}`, new Error(`got #${n}, expected #${expected}`));
+        fail(
+          result.chat,
+          `${nick} from ${event.from}`,
+          new ProbeError("ERR_SOAK_ORDER", `got #${n}, expected #${expected}`),
+        );
       seen.set(event.from, n);
       result.chat.delivered += 1;
     });
     member.on("close", (reason) => {
-      if (performance.now() < deadlineMs) fail(result.chat, nick, new Error(`closed: ${reason}`));
+      if (performance.now() < deadlineMs)
+        fail(result.chat, nick, new ProbeError("ERR_SOAK_CLOSED", `closed: ${reason}`));
     });
     members.push(member);
   }
@@ -198,7 +216,7 @@ async function chatLoad(): Promise<void> {
     fail(
       result.chat,
       "chat delivery",
-      new Error(`${result.chat.delivered} of ${result.chat.expected} delivered`),
+      new ProbeError("ERR_SOAK_LOST", `${result.chat.delivered} of ${result.chat.expected} delivered`),
     );
   for (const member of members)
     await member.quit().catch((error: unknown) => fail(result.chat, member.nick, error));

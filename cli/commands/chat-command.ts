@@ -5,7 +5,7 @@ import { ChatClient, type ChatEvent } from "../../clients/chat/chat-client.ts";
 import { formatPlainServerLine } from "../../protocol/chat/format-plain-server-line.ts";
 import { serializeIrcMessage } from "../../protocol/chat/serialize-irc-message.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { EXIT } from "../exit-codes.ts";
+import { EXIT, exitCodeFor } from "../exit-codes.ts";
 import { insideWorkbench, runInWorkbench } from "../lab/run-in-workbench.ts";
 import { positiveInt } from "../parse-int-option.ts";
 
@@ -69,9 +69,9 @@ async function chat(options: ChatOptions): Promise<number> {
       room: options.room,
     });
   } catch (error) {
-    const code = error instanceof SocklabError ? error.code : "ERR_CHAT_FAILED";
+    const code = error instanceof SocklabError ? error.code : "ERR_CHAT_CONNECT";
     process.stderr.write(`socklab chat: ${code}: ${(error as Error).message}\n`);
-    return code.startsWith("ERR_CONNECT") || code === "ERR_CHAT_FAILED" ? EXIT.network : EXIT.refused;
+    return exitCodeFor(code);
   }
   const input = readline.createInterface({
     input: process.stdin,

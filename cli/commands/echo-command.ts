@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import { tcpEcho } from "../../clients/echo/tcp-echo-client.ts";
 import { udpEcho } from "../../clients/echo/udp-echo-client.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { EXIT } from "../exit-codes.ts";
+import { EXIT, exitCodeFor } from "../exit-codes.ts";
 import { nonNegativeInt, positiveInt } from "../parse-int-option.ts";
 import { runInWorkbench, insideWorkbench } from "../lab/run-in-workbench.ts";
 
@@ -98,5 +98,5 @@ function describeRound(result: EchoRound, reply: Buffer, options: EchoOptions): 
 function reportFailure(error: unknown): number {
   const code = error instanceof SocklabError ? error.code : "ERR_ECHO_FAILED";
   process.stderr.write(`socklab echo: ${code}: ${(error as Error).message}\n`);
-  return code === "ERR_DATAGRAM_TOO_LARGE" ? EXIT.usage : EXIT.network;
+  return exitCodeFor(code);
 }

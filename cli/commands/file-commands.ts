@@ -6,7 +6,7 @@ import {
   type FileTransferClient,
 } from "../../clients/file-transfer/file-transfer-client.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { EXIT } from "../exit-codes.ts";
+import { EXIT, exitCodeFor } from "../exit-codes.ts";
 import { HOST_DIR_IN_CONTAINER, runInLabContainer } from "../lab/run-in-lab-container.ts";
 import { insideWorkbench, runInWorkbench } from "../lab/run-in-workbench.ts";
 import { createTransferProgress } from "../output/transfer-progress.ts";
@@ -17,33 +17,6 @@ export interface ServiceOptions {
   port: number;
   json?: boolean;
 }
-
-// Error codes that mean "the network or the service's availability", not "the request was wrong".
-const NETWORK_CODES = new Set([
-  "ERR_CONNECT_TIMEOUT",
-  "ERR_CONNECT_FAILED",
-  "ERR_CONNECTION_CLOSED",
-  "ERR_REPLY_TIMEOUT",
-  "IDLE_TIMEOUT",
-  "TOO_MANY_CONNECTIONS",
-  "SHUTTING_DOWN",
-  "TRUNCATED_BODY",
-]);
-const MISMATCH_CODES = new Set(["HASH_MISMATCH", "SIZE_MISMATCH"]);
-// The local file or folder is the problem (a bad path, no permission, a full disk here), not the service.
-const LOCAL_FILE_CODES = new Set([
-  "ENOENT",
-  "EISDIR",
-  "ENOTDIR",
-  "EACCES",
-  "EPERM",
-  "EROFS",
-  "ELOOP",
-  "ENAMETOOLONG",
-  "ENOSPC",
-  "ERR_SOURCE_FAILED",
-  "ERR_SOURCE_TOO_SHORT",
-]);
 
 const EXIT_CODES_HELP = `Exit codes: 0 ok, 1 hash or size mismatch, 2 bad arguments or local file, 3 network,
   5 lab not running, 6 the service refused (its code is printed, e.g. NOT_FOUND, NAME_DOT_DOT), 130 interrupted.`;
@@ -190,12 +163,4 @@ async function withClient(
     process.stderr.write(`socklab: ${code}: ${(error as Error).message}\n`);
     return exitCodeFor(code);
   }
-}
-
-function exitCodeFor(code: string): number {
-  if (code === "ERR_ABORTED") return EXIT.interrupted;
-  if (NETWORK_CODES.has(code)) return EXIT.network;
-  if (MISMATCH_CODES.has(code)) return EXIT.mismatch;
-  if (LOCAL_FILE_CODES.has(code)) return EXIT.usage;
-  return EXIT.refused;
 }

@@ -1,4 +1,7 @@
-import type { Command } from "commander";
+import { stripVTControlCharacters } from "node:util";
+import { Option, type Command } from "commander";
+import { isHealthcheckLine } from "../output/is-healthcheck-line.ts";
+import { positiveInt } from "../parse-int-option.ts";
 import { compose, pruneSupersededImages } from "../lab/compose.ts";
 import { EXIT } from "../exit-codes.ts";
 import { addListeningPorts } from "../lab/add-listening-ports.ts";
@@ -60,26 +63,64 @@ Exit codes: 0 running and no service unhealthy, 5 the lab is not running or a se
     .description("the services' log lines (one JSON object per line)")
     .argument("[service]", "one service, e.g. tcp-echo")
     .option("-f, --follow", "keep printing new lines (until Ctrl-C or a kill)")
+    .addOption(new Option("-n, --tail <lines>", "only the last LINES lines").argParser(positiveInt))
+    .option("--healthchecks", "also the lines of the healthchecks' connections (from loopback, every 10 s)")
     .addHelpText(
       "after",
       `
+The healthchecks' connections (from the container's own loopback) are left out unless
+--healthchecks. With --follow, --tail counts lines before that filter (compose's own --tail).
 Examples:
   socklab logs tcp-echo
+  socklab logs --tail 20 chat
   socklab logs -f
 Exit codes: 0 ok, 4 docker compose failed, 5 the lab is not running (no container, or none of SERVICE),
   130 --follow stopped by Ctrl-C or a signal.`,
     )
-    .action(async (service: string | undefined, options: { follow?: boolean }) => {
+    .action(async (service: string | undefined, options: LogsOptions) => {
       // Logs of a stopped lab are still there; a lab taken down (or never started) has none.
       await requireRunningLab(service ? [service] : [], { anyState: true });
-      const args = [
-        "logs",
-        "--no-log-prefix",
-        ...(options.follow ? ["--follow"] : []),
-        ...(service ? [service] : []),
-      ];
-      const { exitCode, stoppedBy } = await compose(args, { output: "plain", forwardSignals: true });
-      if (stoppedBy) process.exitCode = EXIT.interrupted;
-      else process.exitCode = exitCode === 0 ? EXIT.ok : EXIT.labFailed;
+      process.exitCode = options.follow
+        ? await followLogs(service, options)
+        : await printLogs(service, options);
     });
+}
+
+interface LogsOptions {
+  follow?: boolean;
+  tail?: number;
+  healthchecks?: boolean;
+}
+
+const keepLine = (options: LogsOptions) => (line: string) =>
+  options.healthchecks === true || !isHealthcheckLine(line);
+
+// Without --follow the lines are filtered first, so that --tail counts what is shown.
+async function printLogs(service: string | undefined, options: LogsOptions): Promise<number> {
+  const args = ["logs", "--no-log-prefix", ...(service ? [service] : [])];
+  const { exitCode, stdout } = await compose(args, { output: "capture" });
+  const lines = stdout
+    .split("\n")
+    .map((line) => stripVTControlCharacters(line))
+    .filter((line) => line !== "" && keepLine(options)(line));
+  const shown = options.tail === undefined ? lines : lines.slice(-options.tail);
+  process.stdout.write(shown.map((line) => `${line}\n`).join(""));
+  return exitCode === 0 ? EXIT.ok : EXIT.labFailed;
+}
+
+async function followLogs(service: string | undefined, options: LogsOptions): Promise<number> {
+  const args = [
+    "logs",
+    "--no-log-prefix",
+    "--follow",
+    ...(options.tail === undefined ? [] : ["--tail", String(options.tail)]),
+    ...(service ? [service] : []),
+  ];
+  const { exitCode, stoppedBy } = await compose(args, {
+    output: "plain",
+    forwardSignals: true,
+    keepLine: keepLine(options),
+  });
+  if (stoppedBy) return EXIT.interrupted;
+  return exitCode === 0 ? EXIT.ok : EXIT.labFailed;
 }

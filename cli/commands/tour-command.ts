@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { EXIT } from "../exit-codes.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
-import { TOUR_STEPS, WHAT_NEXT } from "../tour/tour-steps.ts";
+import { TOUR_STEPS, whatNext } from "../tour/tour-steps.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** `socklab tour`: each lesson of the tutorials, happening live in the running lab. */
 export function registerTourCommand(program: Command): void {
@@ -28,7 +29,7 @@ async function runTour(): Promise<number> {
   const context = {
     container(service: string) {
       const found = running.find((s) => s.service === service);
-      if (!found) throw new Error(`${service} is not running in the lab`);
+      if (!found) throw new SocklabError("ERR_LAB_DOWN", `${service} is not running in the lab`);
       return { name: service, id: found.container };
     },
     say: (text: string) => process.stdout.write(`${text}\n`),
@@ -43,6 +44,6 @@ async function runTour(): Promise<number> {
       context.say(styleText("red", `  this step failed: ${(error as Error).message}`));
     }
   }
-  context.say(`\n${WHAT_NEXT}`);
+  context.say(`\n${whatNext()}`);
   return failed === 0 ? EXIT.ok : EXIT.mismatch;
 }

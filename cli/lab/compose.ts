@@ -1,11 +1,9 @@
 import { spawn } from "node:child_process";
-import path from "node:path";
 import readline from "node:readline";
 import { stripVTControlCharacters } from "node:util";
+import { composeArgs } from "../../labkit/compose/compose-project.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-
-/** The compose file users run, next to this package's root, whatever the working directory. */
-export const COMPOSE_FILE = path.join(import.meta.dirname, "..", "..", "docker-compose.yml");
+import { composeTarget } from "./compose-target.ts";
 
 export interface ComposeResult {
   exitCode: number;
@@ -21,20 +19,20 @@ export interface ComposeOptions {
    * with ESC [2K even when stdout is a pipe, which breaks "one JSON object per line".
    */
   output: "inherit" | "capture" | "plain";
-  projectName?: string;
   /**
    * Pass SIGINT, SIGTERM and SIGHUP on to compose and wait for it to end: `kill PID` of a
    * `socklab logs -f` then stops compose too, where it would otherwise keep following, orphaned.
    */
   forwardSignals?: boolean;
+  /** With "plain": print only the lines this keeps. */
+  keepLine?: (line: string) => boolean;
 }
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
-/** Runs `docker compose -f <lab file> ...args` and resolves with its exit code and captured stdout. */
+/** Runs `docker compose -f <files> [-p name] ...args` on the target project; resolves with its exit code and stdout. */
 export function compose(args: readonly string[], options: ComposeOptions): Promise<ComposeResult> {
-  const project = options.projectName ? ["-p", options.projectName] : [];
-  const fullArgs = ["compose", "-f", COMPOSE_FILE, ...project, ...args];
+  const fullArgs = ["compose", ...composeArgs(composeTarget()), ...args];
   return new Promise((resolve, reject) => {
     const child = spawn("docker", fullArgs, {
       stdio: ["inherit", options.output === "inherit" ? "inherit" : "pipe", "inherit"],
@@ -50,9 +48,10 @@ export function compose(args: readonly string[], options: ComposeOptions): Promi
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
     };
     if (options.output === "plain" && child.stdout) {
-      readline
-        .createInterface({ input: child.stdout })
-        .on("line", (line) => process.stdout.write(`${stripVTControlCharacters(line)}\n`));
+      readline.createInterface({ input: child.stdout }).on("line", (raw) => {
+        const line = stripVTControlCharacters(raw);
+        if (options.keepLine?.(line) ?? true) process.stdout.write(`${line}\n`);
+      });
       // A reader that went away (`socklab logs -f | head`) ends compose, not this process with EPIPE.
       process.stdout.once("error", () => child.kill("SIGTERM"));
     } else child.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));

@@ -46,11 +46,8 @@ interface InspectedContainer {
 }
 
 /** The lab's containers as `docker compose ps` and `docker inspect` see them. */
-export async function readLabStatus(projectName?: string): Promise<ServiceStatus[]> {
-  const { stdout } = await compose(["ps", "--all", "--format", "json"], {
-    output: "capture",
-    ...(projectName ? { projectName } : {}),
-  });
+export async function readLabStatus(): Promise<ServiceStatus[]> {
+  const { stdout } = await compose(["ps", "--all", "--format", "json"], { output: "capture" });
   const rows = parseJsonLines<ComposePsRow>(stdout);
   if (rows.length === 0) return [];
   const { stdout: inspected } = await execFileAsync("docker", ["inspect", ...rows.map((row) => row.Name)]);

@@ -1,4 +1,6 @@
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import { describeComposeProject, requireKnownServices } from "../../labkit/compose/compose-project.ts";
+import { composeTarget } from "./compose-target.ts";
 import { readLabStatus, type ServiceStatus } from "./read-lab-status.ts";
 
 /** How to start the lab, for every message that says it is not running. */
@@ -11,21 +13,20 @@ export interface RequireLabOptions {
 
 /**
  * The lab's containers (running ones, unless `anyState`), checked before a command needs them:
- * ERR_LAB_DOWN (exit 5) when there are none, or when one of `needed` is not among them.
+ * ERR_UNKNOWN_SERVICE (exit 2) when one of `needed` is not a service of the project at all, listing
+ * those it has; ERR_LAB_DOWN (exit 5) when none run, or when one of `needed` is not among them.
  */
 export async function requireRunningLab(
   needed: readonly string[] = [],
   options: RequireLabOptions = {},
 ): Promise<ServiceStatus[]> {
+  await requireKnownServices(composeTarget(), needed);
   const status = await readLabStatus();
   const usable = options.anyState ? status : status.filter((s) => s.state === "running");
-  const project = labProjectName();
+  const project = describeComposeProject(composeTarget());
   if (usable.length === 0) {
     const what = options.anyState ? "no container" : "no running container";
-    throw new SocklabError(
-      "ERR_LAB_DOWN",
-      `the lab is not running (compose project ${project} has ${what}): ${START_HINT}`,
-    );
+    throw new SocklabError("ERR_LAB_DOWN", `the lab is not running (${project} has ${what}): ${START_HINT}`);
   }
   const missing = needed.filter((service) => !usable.some((s) => s.service === service));
   if (missing.length > 0) {
@@ -35,13 +36,8 @@ export async function requireRunningLab(
     });
     throw new SocklabError(
       "ERR_LAB_DOWN",
-      `not running in the lab: ${states.join(", ")}; running in compose project ${project}: ${usable.map((s) => s.service).join(", ")}; ${START_HINT}`,
+      `not running in the lab: ${states.join(", ")}; running in ${project}: ${usable.map((s) => s.service).join(", ")}; ${START_HINT}`,
     );
   }
   return usable;
-}
-
-// COMPOSE_PROJECT_NAME outranks the `name:` of docker-compose.yml, which is socklab.
-function labProjectName(): string {
-  return process.env["COMPOSE_PROJECT_NAME"] || "socklab";
 }

@@ -1,4 +1,5 @@
-import { COMPOSE_FILE } from "./compose.ts";
+import { composeArgs } from "../../labkit/compose/compose-project.ts";
+import { composeTarget } from "./compose-target.ts";
 import { requireRunningLab } from "./require-running-lab.ts";
 import { runCommand } from "./run-command.ts";
 
@@ -25,5 +26,12 @@ export async function execInWorkbench(
   execFlags: readonly string[] = [],
 ): Promise<number> {
   await requireRunningLab(["workbench"]);
-  return runCommand("docker", ["compose", "-f", COMPOSE_FILE, "exec", ...execFlags, "workbench", ...command]);
+  return runCommand("docker", [
+    "compose",
+    ...composeArgs(composeTarget()),
+    "exec",
+    ...execFlags,
+    "workbench",
+    ...command,
+  ]);
 }

@@ -11,6 +11,7 @@ import {
   type LabContainer,
 } from "../../labkit/socket-table/wait-for-socket.ts";
 import { startWorkbenchScript, type ScriptEvent } from "./start-workbench-script.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** What every step can use: the lab's containers by service, and a way to print. */
 export interface TourContext {
@@ -62,7 +63,11 @@ async function socketOfScript(
   const found = table.entries.find(
     (e) => e.protocol === "tcp" && e.remotePort === remotePort && e.owner?.program === program,
   );
-  if (!found) throw new Error(`no socket of ${program} toward port ${remotePort} in the workbench`);
+  if (!found)
+    throw new SocklabError(
+      "ERR_TOUR_SCRIPT",
+      `no socket of ${program} toward port ${remotePort} in the workbench`,
+    );
   return found;
 }
 
@@ -85,7 +90,7 @@ const handshakeAndClose: TourStep = {
     );
     await using client = await startPuppet("workbench", workbench.id);
     client.send({ op: "connect", host: "tcp-echo", port: ECHO_PORT });
-    const clientPort = (await client.next("connected"))["localPort"] as number;
+    const clientPort = (await client.next("connected")).localPort;
     await waitForSocket(
       tcpEcho,
       { remotePort: clientPort, state: "ESTABLISHED" },
@@ -118,7 +123,7 @@ const stickyPackets: TourStep = {
     await reader.next("listening");
     await using writer = await startPuppet("workbench", context.container("workbench").id);
     writer.send({ op: "connect", host: "tcp-echo", port: STICKY_PORT });
-    const clientPort = (await writer.next("connected"))["localPort"] as number;
+    const clientPort = (await writer.next("connected")).localPort;
     const messages = Array.from({ length: 10 }, (_, i) => `message ${i};`).join("");
     writer.send({ op: "writeFrames", hex: Buffer.from(messages).toString("hex"), writes: 10 });
     await writer.next("written");
@@ -169,7 +174,8 @@ const udpDatagrams: TourStep = {
     await script.finish();
     const failed = rounds.filter((round) => !round.match);
     if (failed.length > 0)
-      throw new Error(
+      throw new SocklabError(
+        "ERR_ECHO_MISMATCH",
         `${failed.length} of ${rounds.length} datagrams did not come back identical (sizes ${failed.map((r) => r.sentBytes).join(", ")})`,
       );
   },
@@ -229,9 +235,7 @@ const fileTransfer: TourStep = {
       "\nAfter: the client closed first, so the workbench holds TIME_WAIT; file-transfer holds nothing.",
     );
     await showTables(context, ["workbench", "file-transfer"], thisConnection);
-    context.say(
-      "\ntour.bin stays in the store: `node cli/main.ts get tour.bin` fetches it and checks it again.",
-    );
+    context.say("\ntour.bin stays in the store: `npx socklab get tour.bin` fetches it and checks it again.");
   },
 };
 
@@ -283,16 +287,19 @@ export const TOUR_STEPS: readonly TourStep[] = [
   chat,
 ];
 
-// Counted, not written down: the tour names as many exercises as docs/exercises/ holds.
+// Counted, not written down: the tour names as many exercises as docs/exercises/ holds. Read when
+// the tour ends, not at import: the workbench's CLI loads this file and has no docs/exercises/.
 const EXERCISES_DIR = path.join(import.meta.dirname, "..", "..", "docs", "exercises");
-const EXERCISE_COUNT = readdirSync(EXERCISES_DIR).filter((name) => /^\d+-.+\.md$/.test(name)).length;
 
-export const WHAT_NEXT = `What to try next:
-  node cli/main.ts shell                      a shell in the workbench: nc, socat, ss, tcpdump, python3
-  node cli/main.ts netstat --watch            watch every socket of the lab change state
-  node cli/main.ts chat --nick you            chat in #lab (others can join with: nc chat 6667)
-  node cli/main.ts get tour.bin               the tour's file, its SHA-256 checked again
-  node cli/main.ts capture tcp-echo           a pcap of a service's traffic, for Wireshark
-  docs/exercises/                             ${EXERCISE_COUNT} exercises, each with a check
-  docs/tcp-states.md                          every TCP state, and how the lab makes it happen
-  node cli/main.ts tour                       this tour again`;
+export function whatNext(): string {
+  const exerciseCount = readdirSync(EXERCISES_DIR).filter((name) => /^\d+-.+\.md$/.test(name)).length;
+  return `What to try next:
+  npx socklab shell                a shell in the workbench: nc, socat, ss, tcpdump, python3
+  npx socklab netstat --watch      watch every socket of the lab change state
+  npx socklab chat --nick you      chat in #lab (others can join with: nc chat 6667)
+  npx socklab get tour.bin         the tour's file, its SHA-256 checked again
+  npx socklab capture tcp-echo     a pcap of a service's traffic, for Wireshark
+  docs/exercises/                  ${exerciseCount} exercises, each with a check
+  docs/tcp-states.md               every TCP state, and how the lab makes it happen
+  npx socklab tour                 this tour again`;
+}

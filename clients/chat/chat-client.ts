@@ -5,6 +5,7 @@ import { foldCase } from "../../protocol/chat/fold-case.ts";
 import { LineDecoder } from "../../protocol/chat/line-decoder.ts";
 import { parsePlainServerLine, type ParsedServerLine } from "../../protocol/chat/parse-plain-server-line.ts";
 import { utf8ByteLength } from "../../protocol/chat/utf8-byte-length.ts";
+import { toErrorCode, type ErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 export interface ChatClientOptions {
@@ -41,7 +42,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 
 // A request is settled by the first event it recognises: done (maybe with a value) or failed.
-type Settle<T> = (event: ChatEvent) => { done: T } | { failed: string; code: string } | undefined;
+type Settle<T> = (event: ChatEvent) => { done: T } | { failed: string; code: ErrorCode } | undefined;
 
 /**
  * A client for the chat service's plain-line protocol, for the CLI and the lab tests. It keeps the
@@ -388,9 +389,12 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   }
 }
 
-function failure(event: ChatEvent, codes: readonly string[]): { failed: string; code: string } | undefined {
+function failure(
+  event: ChatEvent,
+  codes: readonly string[],
+): { failed: string; code: ErrorCode } | undefined {
   if (event.kind !== "error" || !codes.includes(event.code)) return undefined;
-  return { failed: `${event.code} ${event.text}`, code: event.code };
+  return { failed: `${event.code} ${event.text}`, code: toErrorCode(event.code, "ERR_CHAT_REFUSED") };
 }
 
 function checkText(text: string): string {
@@ -436,9 +440,13 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
     socket.once("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(
-        new SocklabError(error.code ?? "ERR_CHAT_CONNECT", `chat ${host}:${port}: ${error.message}`, {
-          cause: error,
-        }),
+        new SocklabError(
+          toErrorCode(error.code, "ERR_CHAT_CONNECT"),
+          `chat ${host}:${port}: ${error.message}`,
+          {
+            cause: error,
+          },
+        ),
       );
     });
   });

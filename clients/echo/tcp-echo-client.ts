@@ -1,4 +1,5 @@
 import net from "node:net";
+import { toErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 export interface TcpEchoRequest {
@@ -37,9 +38,13 @@ export function tcpEcho(request: TcpEchoRequest): Promise<Buffer> {
     socket.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(
-        new SocklabError(error.code ?? "ERR_ECHO_FAILED", `tcp echo to ${where} failed: ${error.message}`, {
-          cause: error,
-        }),
+        new SocklabError(
+          toErrorCode(error.code, "ERR_ECHO_FAILED"),
+          `tcp echo to ${where} failed: ${error.message}`,
+          {
+            cause: error,
+          },
+        ),
       );
     });
   });

@@ -1,5 +1,6 @@
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
+import { toErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** The largest UDP payload over IPv4: 65,535 - 20 (IP header) - 8 (UDP header). */
@@ -45,9 +46,13 @@ function exchange(socket: dgram.Socket, address: string, request: UdpEchoRequest
     const fail = (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(
-        new SocklabError(error.code ?? "ERR_ECHO_FAILED", `udp echo to ${where} failed: ${error.message}`, {
-          cause: error,
-        }),
+        new SocklabError(
+          toErrorCode(error.code, "ERR_ECHO_FAILED"),
+          `udp echo to ${where} failed: ${error.message}`,
+          {
+            cause: error,
+          },
+        ),
       );
     };
     socket.on("error", fail);

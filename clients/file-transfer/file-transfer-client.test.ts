@@ -80,6 +80,7 @@ function pausingSource(
   body: Buffer,
   pauseAt: number,
   fail?: Error,
+  hashAfter = false,
 ): PutStreamSource & { resume: () => void } {
   const gate = Promise.withResolvers<undefined>();
   async function* chunks(): AsyncGenerator<Uint8Array> {
@@ -88,7 +89,10 @@ function pausingSource(
     if (fail !== undefined) throw fail;
     yield body.subarray(pauseAt);
   }
-  return { stream: chunks(), size: body.length, sha256: sha256(body), resume: () => gate.resolve(undefined) };
+  const resume = (): void => gate.resolve(undefined);
+  return hashAfter
+    ? { stream: chunks(), size: body.length, resume }
+    : { stream: chunks(), size: body.length, sha256: sha256(body), resume };
 }
 
 describe("FileTransferClient", () => {
@@ -104,7 +108,9 @@ describe("FileTransferClient", () => {
       resumedFromBytes: 0,
       sentBytes: 15,
     });
-    expect(await client.list()).toEqual([{ name: "hello.txt", size: 15, modifiedMs: ANY_NUMBER }]);
+    expect(await client.list()).toEqual([
+      { name: "hello.txt", size: 15, modifiedMs: ANY_NUMBER, sha256: put.sha256 },
+    ]);
     expect(await client.stat("hello.txt")).toMatchObject({ name: "hello.txt", size: 15, sha256: put.sha256 });
     const target = join(workDir, "copy.txt");
     expect(await client.get("hello.txt", target)).toMatchObject({
@@ -224,9 +230,86 @@ describe("FileTransferClient", () => {
       logs.find((line) => line.op === "put" && line.code === "TRUNCATED_BODY"),
     );
     const client = await connectTo(server);
-    const put = await client.put("resumed.bin", await writeTemp(workDir, "resumed.bin", body));
+    const put = await client.put("resumed.bin", await writeTemp(workDir, "resumed.bin", body), {
+      hashFirst: true,
+    });
     expect(put).toMatchObject({ resumedFromBytes: MIB, sentBytes: 2 * MIB });
     expectSameBytes(await readFile(join(storeDir, "resumed.bin")), body);
+  });
+
+  it("sends a file's hash after its body by default, and before it when asked (the seeds' way)", async () => {
+    const { server, storeDir, workDir, logs } = await setup();
+    const client = await connectTo(server);
+    const body = randomBytes(MIB + 7);
+    const source = await writeTemp(workDir, "both.bin", body);
+    expect(await client.put("after.bin", source)).toMatchObject({
+      sha256: sha256(body),
+      sentBytes: body.length,
+    });
+    expect(await client.put("first.bin", source, { hashFirst: true })).toMatchObject({
+      sha256: sha256(body),
+    });
+    expectSameBytes(await readFile(join(storeDir, "after.bin")), body);
+    expectSameBytes(await readFile(join(storeDir, "first.bin")), body);
+    const puts = logs.filter((line) => line.op === "put").map((line) => [line.name, line.hashIn]);
+    expect(puts).toEqual([
+      ["after.bin", "trailer"],
+      ["first.bin", "header"],
+    ]);
+  });
+
+  it("resumes a hash-after upload, hashing the bytes the server holds without sending them", async () => {
+    const { server, storeDir, workDir } = await setup();
+    const body = randomBytes(3 * MIB);
+    const source = pausingSource(body, MIB, new Error("disk unplugged"), true);
+    const first = (await connectTo(server)).put("after.bin", source);
+    await waitUntil("1 MiB in the partial", async () =>
+      (await partialBytes(storeDir)) === MIB ? true : undefined,
+    );
+    source.resume();
+    await expect(first).rejects.toMatchObject({ code: "ERR_SOURCE_FAILED" });
+    const client = await connectTo(server);
+    const put = await client.put("after.bin", await writeTemp(workDir, "after.bin", body));
+    expect(put).toMatchObject({ resumedFromBytes: MIB, sentBytes: 2 * MIB, sha256: sha256(body) });
+    expectSameBytes(await readFile(join(storeDir, "after.bin")), body);
+  });
+
+  it("starts a hash-after upload over from 0 when the partial of its name and size held another file", async () => {
+    const { server, storeDir, workDir } = await setup();
+    const other = randomBytes(2 * MIB);
+    const source = pausingSource(other, MIB, new Error("gone"), true);
+    const first = (await connectTo(server)).put("same.bin", source);
+    await waitUntil("1 MiB in the partial", async () =>
+      (await partialBytes(storeDir)) === MIB ? true : undefined,
+    );
+    source.resume();
+    await expect(first).rejects.toMatchObject({ code: "ERR_SOURCE_FAILED" });
+    const body = randomBytes(2 * MIB);
+    const client = await connectTo(server);
+    const put = await client.put("same.bin", await writeTemp(workDir, "same.bin", body));
+    expect(put).toMatchObject({ resumedFromBytes: 0, sentBytes: 2 * MIB, sha256: sha256(body) });
+    expectSameBytes(await readFile(join(storeDir, "same.bin")), body);
+  });
+
+  it("abandons the partials of a name, and the next put starts from 0", async () => {
+    const { server, storeDir, workDir } = await setup();
+    const body = randomBytes(2 * MIB);
+    const source = pausingSource(body, MIB, new Error("stop"));
+    const first = (await connectTo(server)).put("gone.bin", source);
+    await waitUntil("1 MiB in the partial", async () =>
+      (await partialBytes(storeDir)) === MIB ? true : undefined,
+    );
+    source.resume();
+    await expect(first).rejects.toMatchObject({ code: "ERR_SOURCE_FAILED" });
+    const client = await connectTo(server);
+    await waitUntil("the partial to be let go", async () => {
+      const abandoned = await client.abandon("gone.bin");
+      return abandoned.abandonedPartials === 1 ? abandoned : undefined;
+    });
+    expect(await partialBytes(storeDir)).toBeUndefined();
+    expect(await client.abandon("gone.bin")).toEqual({ abandonedPartials: 0, abandonedBytes: 0 });
+    const put = await client.put("gone.bin", await writeTemp(workDir, "gone.bin", body), { hashFirst: true });
+    expect(put).toMatchObject({ resumedFromBytes: 0, sentBytes: 2 * MIB });
   });
 
   it("resumes an upload whose connection was reset in the middle of the body, byte-identical", async () => {
@@ -254,7 +337,9 @@ describe("FileTransferClient", () => {
       bytes: MIB,
     });
     const client = await connectTo(server);
-    const put = await client.put("reset.bin", await writeTemp(workDir, "reset.bin", body));
+    const put = await client.put("reset.bin", await writeTemp(workDir, "reset.bin", body), {
+      hashFirst: true,
+    });
     expect(put).toMatchObject({ resumedFromBytes: MIB, sentBytes: 2 * MIB });
     expect(sha256(await readFile(join(storeDir, "reset.bin")))).toBe(sha256(body));
     expect(await partialBytes(storeDir)).toBeUndefined();
@@ -272,7 +357,9 @@ describe("FileTransferClient", () => {
     await expect(first).rejects.toMatchObject({ name: "SocklabError" });
     const restarted = await startServer(storeDir);
     const client = await connectTo(restarted);
-    const put = await client.put("restart.bin", await writeTemp(workDir, "restart.bin", body));
+    const put = await client.put("restart.bin", await writeTemp(workDir, "restart.bin", body), {
+      hashFirst: true,
+    });
     expect(put).toMatchObject({ resumedFromBytes: MIB, sentBytes: 2 * MIB });
     expectSameBytes(await readFile(join(storeDir, "restart.bin")), body);
   });

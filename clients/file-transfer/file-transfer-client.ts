@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
@@ -19,6 +19,7 @@ import type {
 } from "../../protocol/file-transfer/file-transfer-messages.ts";
 import { FrameDecoder, type FrameEvent } from "../../protocol/file-transfer/frame-decoder.ts";
 import { parseReply } from "../../protocol/file-transfer/parse-reply.ts";
+import { isErrorCode, toErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** Codes this client raises itself; every other code it throws is the server's, from FILE_TRANSFER_ERRORS. */
@@ -47,17 +48,28 @@ export interface FileTransferClientOptions {
 /** Called as bytes move: `doneBytes` counts bytes of the file held at the far end, resumed ones included. */
 export type ProgressCallback = (doneBytes: number, totalBytes: number) => void;
 
-/** An upload that is not a file on disk: its length and SHA-256 must be known before it is sent. */
+/**
+ * An upload that is not a file on disk: its length must be known before it is sent. With `sha256`
+ * the hash goes in the put's header; without, the client hashes while it sends and sends it after.
+ */
 export interface PutStreamSource {
   stream: AsyncIterable<Uint8Array>;
   size: number;
-  sha256: string;
+  sha256?: string;
 }
 
 export interface TransferOptions {
   onProgress?: ProgressCallback;
   /** Aborting closes the connection (ABORTED); what reached the far end stays there for a resume. */
   signal?: AbortSignal;
+}
+
+export interface PutOptions extends TransferOptions {
+  /**
+   * Announce a file's SHA-256 in the put's header, the seeds' way: the file is read twice (hashed,
+   * then sent). By default the client hashes while it sends and sends the hash in a trailer frame.
+   */
+  hashFirst?: boolean;
 }
 
 export interface PutResult {
@@ -148,15 +160,27 @@ export class FileTransferClient {
     this.#chunks = (socket as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   }
 
-  /** Uploads a file (a path, or a stream with its size and SHA-256) under `name`, resuming a partial the server holds. */
-  put(name: string, source: string | PutStreamSource, options: TransferOptions = {}): Promise<PutResult> {
+  /**
+   * Uploads a file (a path, or a stream with its size) under `name`, resuming a partial the server
+   * holds. A file is read once, hashed as it is sent, unless `hashFirst` asks for the seeds' way.
+   */
+  put(name: string, source: string | PutStreamSource, options: PutOptions = {}): Promise<PutResult> {
     return this.#exclusive(options.signal, async () => {
       if (typeof source !== "string") {
-        return this.#putOnce(name, source, (offset) => skipBytes(source.stream, offset), options);
+        const { size, sha256 } = source;
+        return this.#putOnce(
+          name,
+          { size, sha256 },
+          (offset, hash) => skipBytes(source.stream, offset, hash),
+          options,
+        );
       }
-      const { size, sha256 } = await hashFile(source);
-      const openAt = (offset: number): ByteSource =>
-        size > offset ? createReadStream(source, { start: offset, end: size - 1 }) : [];
+      const { size, sha256 } =
+        options.hashFirst === true
+          ? await hashFile(source)
+          : { size: (await stat(source)).size, sha256: undefined };
+      const openAt = (offset: number, hash: Hash | undefined): ByteSource =>
+        readFileFrom(source, offset, size, hash);
       try {
         return await this.#putOnce(name, { size, sha256 }, openAt, options);
       } catch (error) {
@@ -164,6 +188,15 @@ export class FileTransferClient {
         if (!(error instanceof ResumedHashMismatch)) throw error;
         return this.#putOnce(name, { size, sha256 }, openAt, options);
       }
+    });
+  }
+
+  /** Deletes every partial upload of `name` the server holds; returns how many, and their bytes. */
+  abandon(name: string): Promise<{ abandonedPartials: number; abandonedBytes: number }> {
+    return this.#exclusive(undefined, async () => {
+      const reply = await this.#roundTrip({ op: "abandon", id: this.#nextId++, name });
+      if (reply.op !== "abandon") throw badReply("abandon", reply.op);
+      return { abandonedPartials: reply.abandonedPartials, abandonedBytes: reply.abandonedBytes };
     });
   }
 
@@ -229,26 +262,39 @@ export class FileTransferClient {
     await this.close();
   }
 
-  /** One put: announce, learn the resume offset, send the rest from `openAt(offset)`, read the verdict. */
+  /**
+   * One put: announce, learn the resume offset, send the rest from `openAt(offset)`, read the verdict.
+   * Without a sha256 up front, `openAt` feeds the skipped prefix to the hash, the body adds the rest,
+   * and a trailer frame carries the digest.
+   */
   async #putOnce(
     name: string,
-    { size, sha256 }: { size: number; sha256: string },
-    openAt: (offset: number) => ByteSource,
+    announced: { size: number; sha256: string | undefined },
+    openAt: (offset: number, hash: Hash | undefined) => ByteSource,
     options: TransferOptions,
   ): Promise<PutResult> {
+    const { size } = announced;
     const id = this.#nextId++;
-    const ready = await this.#roundTrip({ op: "put", id, name, size, sha256 });
+    const request: FileTransferRequest =
+      announced.sha256 === undefined
+        ? { op: "put", id, name, size, trailer: true }
+        : { op: "put", id, name, size, sha256: announced.sha256 };
+    const ready = await this.#roundTrip(request);
     if (ready.op !== "put" || ready.status !== "ready") throw badReply("put ready", ready.op);
     const offset = ready.offset;
     if (offset > size)
       throw this.#breakWith(new SocklabError("ERR_BAD_REPLY", `resume offset ${offset} > size ${size}`));
     options.onProgress?.(offset, size);
-    const sentBytes = await this.#sendBody(openAt(offset), size - offset, (sent) =>
+    const hash = announced.sha256 === undefined ? createHash("sha256") : undefined;
+    const sentBytes = await this.#sendBody(openAt(offset, hash), size - offset, hash, (sent) =>
       options.onProgress?.(offset + sent, size),
     );
+    const sha256 = announced.sha256 ?? (hash as Hash).digest("hex");
+    if (announced.sha256 === undefined) this.#socket.write(encodeFrame({ sha256 }));
     try {
       const stored = await this.#readReply(id, "put");
       if (stored.op !== "put" || stored.status !== "stored") throw badReply("put stored", stored.op);
+      if (stored.sha256 !== sha256) throw badReply(`put stored with sha256 ${sha256}`, stored.sha256);
     } catch (error) {
       if (offset > 0 && error instanceof SocklabError && error.code === "HASH_MISMATCH") {
         throw new ResumedHashMismatch(error);
@@ -330,8 +376,10 @@ export class FileTransferClient {
       for (let event = await this.#nextEvent(); event.kind !== "bodyEnd"; event = await this.#nextEvent()) {
         if (event.kind !== "body")
           throw this.#breakWith(new SocklabError("ERR_BAD_REPLY", `${event.kind} inside a body`));
-        await writeAll(partial, event.chunk);
+        // The write runs on libuv's thread pool while this thread hashes the same bytes.
+        const written = writeAll(partial, event.chunk);
         hash.update(event.chunk);
+        await written;
         received += event.chunk.length;
         options.onProgress?.(offset + received, reply.size);
       }
@@ -372,7 +420,7 @@ export class FileTransferClient {
       }
       const reply = parseReply(event.header, op);
       if (!reply.ok) {
-        const error = new SocklabError(reply.code, reply.message);
+        const error = new SocklabError(toErrorCode(reply.code, "ERR_BAD_REPLY"), unknownCodeNamed(reply));
         const closes =
           isFileTransferErrorCode(reply.code) && FILE_TRANSFER_ERRORS[reply.code].closesConnection;
         throw closes ? this.#breakWith(error) : error;
@@ -395,7 +443,12 @@ export class FileTransferClient {
    * Sends exactly `bytes` bytes from `source`, waiting for the socket to drain. A source that fails or
    * ends early leaves the stream out of step, so the connection closes (the server keeps what it got).
    */
-  async #sendBody(source: ByteSource, bytes: number, onSent: (sent: number) => void): Promise<number> {
+  async #sendBody(
+    source: ByteSource,
+    bytes: number,
+    hash: Hash | undefined,
+    onSent: (sent: number) => void,
+  ): Promise<number> {
     if (bytes === 0) return 0;
     const chunks = iterate(source);
     const unlessServerSpeaks = this.#watchServer();
@@ -406,6 +459,7 @@ export class FileTransferClient {
         const next = await this.#nextSourceChunk(unlessServerSpeaks(chunks.next()), sent);
         if (next.done === true) break;
         const part = next.value.subarray(0, bytes - sent);
+        hash?.update(part);
         if (!this.#socket.write(part)) {
           await waitForDrain(this.#socket).catch(async (error: unknown) => {
             throw await this.#explainLoss(asSocklabError(error));
@@ -468,7 +522,13 @@ export class FileTransferClient {
         typeof event.header["code"] === "string"
       ) {
         return this.#breakWith(
-          new SocklabError(event.header["code"], String(event.header["message"]), { cause: error }),
+          new SocklabError(
+            toErrorCode(event.header["code"], "ERR_BAD_REPLY"),
+            String(event.header["message"]),
+            {
+              cause: error,
+            },
+          ),
         );
       }
     } catch {
@@ -582,8 +642,12 @@ async function hashFile(path: string): Promise<{ size: number; sha256: string }>
   return { size, sha256: hash.digest("hex") };
 }
 
-async function hashRange(handle: FileHandle, bytes: number): Promise<Hash> {
-  const hash = createHash("sha256");
+/** Feeds a file's first `bytes` bytes to `hash` (a new one by default) and returns it. */
+async function hashRange(
+  handle: FileHandle,
+  bytes: number,
+  hash: Hash = createHash("sha256"),
+): Promise<Hash> {
   const buffer = new Uint8Array(READ_CHUNK_BYTES);
   for (let done = 0; done < bytes;) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, bytes - done), done);
@@ -598,7 +662,12 @@ async function* iterate(source: ByteSource): AsyncGenerator<Uint8Array> {
   yield* source;
 }
 
-async function* skipBytes(source: AsyncIterable<Uint8Array>, bytes: number): AsyncGenerator<Uint8Array> {
+/** The stream after its first `bytes` bytes; the skipped ones still go into `hash`, which covers the whole file. */
+async function* skipBytes(
+  source: AsyncIterable<Uint8Array>,
+  bytes: number,
+  hash: Hash | undefined,
+): AsyncGenerator<Uint8Array> {
   let skipped = 0;
   for await (const chunk of source) {
     if (skipped >= bytes) {
@@ -606,9 +675,29 @@ async function* skipBytes(source: AsyncIterable<Uint8Array>, bytes: number): Asy
       continue;
     }
     const rest = chunk.subarray(bytes - skipped);
+    hash?.update(chunk.subarray(0, chunk.length - rest.length));
     skipped += chunk.length - rest.length;
     if (rest.length > 0) yield rest;
   }
+}
+
+/** A file from `offset` to `size`; its first `offset` bytes, which the server holds, are only hashed. */
+async function* readFileFrom(
+  path: string,
+  offset: number,
+  size: number,
+  hash: Hash | undefined,
+): AsyncGenerator<Uint8Array> {
+  if (hash !== undefined && offset > 0) {
+    const handle = await open(path, "r");
+    try {
+      await hashRange(handle, offset, hash);
+    } finally {
+      await handle.close();
+    }
+  }
+  if (size > offset)
+    yield* createReadStream(path, { start: offset, end: size - 1, highWaterMark: READ_CHUNK_BYTES });
 }
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
@@ -659,4 +748,9 @@ function asSocklabError(error: unknown): SocklabError {
 
 function badReply(expected: string, got: string): SocklabError {
   return new SocklabError("ERR_BAD_REPLY", `expected a ${expected} reply; got ${got}`);
+}
+
+// A code this client does not know (a newer server) is kept in the message, under ERR_BAD_REPLY.
+function unknownCodeNamed(reply: { code: string; message: string }): string {
+  return isErrorCode(reply.code) ? reply.message : `${reply.code}: ${reply.message}`;
 }

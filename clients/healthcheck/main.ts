@@ -1,6 +1,7 @@
 // The containers' healthcheck: one exchange in the service's own protocol, on its own port.
 // Usage: node clients/healthcheck/main.ts tcp|udp|file-transfer|chat PORT [HOST]
 import { randomBytes } from "node:crypto";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -31,7 +32,10 @@ const PROBES: Record<string, Probe> = {
 
 function expectEcho(sent: Buffer, reply: Buffer): void {
   if (!reply.equals(sent))
-    throw new Error(`echoed ${reply.length} bytes that differ from the ${sent.length} sent`);
+    throw new SocklabError(
+      "ERR_ECHO_MISMATCH",
+      `echoed ${reply.length} bytes that differ from the ${sent.length} sent`,
+    );
 }
 
 const [protocol = "", portText = "", host = "127.0.0.1"] = process.argv.slice(2);

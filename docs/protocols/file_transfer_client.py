@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """A client for socklab's file-transfer service, in Python 3 with the standard library only.
 
-    python3 file_transfer_client.py --host HOST --port 9000 put FILE [NAME]
+    python3 file_transfer_client.py --host HOST --port 9000 put [--hash-after] FILE [NAME]
     python3 file_transfer_client.py --host HOST --port 9000 get NAME [FILE]
     python3 file_transfer_client.py --host HOST --port 9000 list
     python3 file_transfer_client.py --host HOST --port 9000 stat NAME
     python3 file_transfer_client.py --host HOST --port 9000 delete NAME
+    python3 file_transfer_client.py --host HOST --port 9000 abandon NAME
 
 Every message is a 4-byte big-endian length, then that many bytes of UTF-8 JSON (the header).
 Raw file bytes (a body) follow only where the protocol says so. See file-transfer.md.
+put reads the file twice by default (hash, then send: the hash goes in the header, the seeds' way);
+--hash-after reads it once, hashing while it sends, and sends the hash in a trailer frame after it.
 Exit status: 0 done, 1 the server refused (its code is printed), 2 bad usage, 3 network error.
 """
 
@@ -20,7 +23,7 @@ import socket
 import struct
 import sys
 
-MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 65535
 CHUNK_BYTES = 64 * 1024
 
 
@@ -110,13 +113,28 @@ class FileTransferClient:
     def request(self, header):
         return self.read_reply(self.send_request(header))
 
-    def put(self, path, name=None, progress=None):
+    def put(self, path, name=None, progress=None, hash_after=False):
         """Uploads a file; if the server holds part of it from an interrupted put, sends only the rest."""
         name = name or os.path.basename(path)
+        try:
+            return self._put_once(path, name, progress, hash_after)
+        except ServerError as error:
+            # A hash-after partial is keyed by name and size only: it may have held another file's
+            # bytes. The server has deleted it; starting over from byte 0 sends this file whole.
+            if error.code != "HASH_MISMATCH" or not getattr(error, "resumed", False):
+                raise
+            return self._put_once(path, name, progress, hash_after)
+
+    def _put_once(self, path, name, progress, hash_after):
         size = os.path.getsize(path)
-        sha256 = sha256_of_file(path).hexdigest()
-        request_id = self.send_request({"op": "put", "name": name, "size": size, "sha256": sha256})
+        if hash_after:
+            request_id = self.send_request({"op": "put", "name": name, "size": size, "trailer": True})
+        else:
+            sha256 = sha256_of_file(path).hexdigest()
+            request_id = self.send_request({"op": "put", "name": name, "size": size, "sha256": sha256})
         offset = self.read_reply(request_id)["offset"]  # wait for "ready": it says where to start
+        # Hash-after: the bytes the server holds are hashed here, not sent; the rest as they are sent.
+        digest = sha256_of_file(path, offset) if hash_after else None
         with open(path, "rb") as f:
             f.seek(offset)
             sent = offset
@@ -125,10 +143,18 @@ class FileTransferClient:
                 if not chunk:
                     raise OSError(f"{path} shrank while it was being sent")
                 self.sock.sendall(chunk)
+                if digest:
+                    digest.update(chunk)
                 sent += len(chunk)
                 if progress:
                     progress(sent, size)
-        stored = self.read_reply(request_id)  # "stored" only once size and SHA-256 check out
+        if digest:
+            send_header(self.sock, {"sha256": digest.hexdigest()})  # the trailer frame
+        try:
+            stored = self.read_reply(request_id)  # "stored" only once size and SHA-256 check out
+        except ServerError as error:
+            error.resumed = offset > 0
+            raise
         return stored, offset
 
     def get(self, name, path=None, progress=None):
@@ -179,6 +205,10 @@ class FileTransferClient:
     def delete(self, name):
         return self.request({"op": "delete", "name": name})
 
+    def abandon(self, name):
+        """Deletes the partial uploads of `name` the server holds, so that the next put starts at 0."""
+        return self.request({"op": "abandon", "name": name})
+
 
 def show_progress(done, total):
     if sys.stderr.isatty():
@@ -194,6 +224,7 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds a socket call may wait")
     commands = parser.add_subparsers(dest="command", required=True)
     put = commands.add_parser("put", help="upload FILE, stored as NAME (default: its base name)")
+    put.add_argument("--hash-after", action="store_true", help="read FILE once: hash it while sending")
     put.add_argument("file")
     put.add_argument("name", nargs="?")
     get = commands.add_parser("get", help="download NAME to FILE (default: NAME)")
@@ -204,12 +235,14 @@ def main(argv=None):
     stat.add_argument("name")
     delete = commands.add_parser("delete", help="delete a stored file")
     delete.add_argument("name")
+    abandon = commands.add_parser("abandon", help="delete the server's partial uploads of NAME")
+    abandon.add_argument("name")
     args = parser.parse_args(argv)
 
     try:
         with FileTransferClient(args.host, args.port, args.timeout) as client:
             if args.command == "put":
-                stored, offset = client.put(args.file, args.name, show_progress)
+                stored, offset = client.put(args.file, args.name, show_progress, args.hash_after)
                 print(f"stored {stored['name']} ({stored['size']} bytes, sha256 {stored['sha256']}), "
                       f"resumed from byte {offset}")
             elif args.command == "get":
@@ -225,6 +258,10 @@ def main(argv=None):
             elif args.command == "delete":
                 client.delete(args.name)
                 print(f"deleted {args.name}")
+            elif args.command == "abandon":
+                reply = client.abandon(args.name)
+                print(f"abandoned {reply['abandonedPartials']} partial uploads of {args.name} "
+                      f"({reply['abandonedBytes']} bytes)")
     except ServerError as error:
         print(f"error {error}", file=sys.stderr)
         return 1

@@ -37,7 +37,7 @@ afterAll(async () => {
 async function connectFromWorkbench(options: { allowHalfOpen?: boolean } = {}) {
   const puppet = await startPuppet("workbench", client.id);
   puppet.send({ op: "connect", host: "my-server", port: PORT, ...options });
-  const clientPort = (await puppet.next("connected"))["localPort"] as number;
+  const clientPort = (await puppet.next("connected")).localPort;
   const atClient: SocketMatch = { protocol: "tcp", localPort: clientPort, remotePort: PORT };
   const atServer: SocketMatch = { protocol: "tcp", localPort: PORT, remotePort: clientPort };
   await waitForSocket(server, { ...atServer, state: "ESTABLISHED" }, { timeoutMs: WAIT_MS, peer: client });

@@ -77,6 +77,23 @@ describe("the socklab command against a running lab", () => {
     expect(stdout).toContain('"message":"tcp-echo listening on [::]:7"');
   });
 
+  it("logs hides the healthchecks' lines unless asked, and --tail counts the lines shown", async () => {
+    const peers = (stdout: string) =>
+      stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { peer?: string }).peer ?? "")
+        .filter((peer) => peer !== "");
+    const fromLoopback = (peer: string) => /^(127\.|\[::1\]|\[::ffff:127\.)/.test(peer);
+    const withChecks = await runSocklab(lab, ["logs", "tcp-echo", "--healthchecks"]);
+    expect(withChecks.exitCode).toBe(0);
+    expect(peers(withChecks.stdout).some(fromLoopback)).toBe(true);
+    const plain = await runSocklab(lab, ["logs", "tcp-echo"]);
+    expect(peers(plain.stdout).some(fromLoopback)).toBe(false);
+    const tail = await runSocklab(lab, ["logs", "tcp-echo", "--tail", "2"]);
+    expect(tail.stdout.trimEnd().split("\n")).toEqual(plain.stdout.trimEnd().split("\n").slice(-2));
+  });
+
   it("logs without a service: the lines of every service", async () => {
     const { exitCode, stdout } = await runSocklab(lab, ["logs"]);
     expect(exitCode).toBe(0);

@@ -144,7 +144,7 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 /** The reply headers a puppet has received so far, decoded from its dump. */
 async function puppetReplies(puppet: Puppet): Promise<Record<string, unknown>[]> {
   puppet.send({ op: "dump" });
-  const { chunksHex } = (await puppet.next("dump")) as unknown as { chunksHex: string[] };
+  const { chunksHex } = await puppet.next("dump");
   let bytes = Buffer.from(chunksHex.join(""), "hex");
   const replies: Record<string, unknown>[] = [];
   while (bytes.length >= 4 && bytes.length >= 4 + bytes.readUInt32BE(0)) {

@@ -1,4 +1,4 @@
-import type Dockerode from "dockerode";
+import type { ContainerInspectInfo } from "../../labkit/docker/docker-client.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../../labkit/docker/docker-client.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
@@ -105,7 +105,7 @@ describe("the lab's isolation and the services' privileges, read from the runnin
   });
 });
 
-function expectHardened(info: Dockerode.ContainerInspectInfo): void {
+function expectHardened(info: ContainerInspectInfo): void {
   expect(info.Config.User).toBe("10001:10001");
   expect(info.HostConfig.ReadonlyRootfs).toBe(true);
   expect(info.HostConfig.CapDrop).toEqual(["ALL"]);

@@ -41,7 +41,7 @@ async function sendAndCapture(
   await reader.next("listening");
   await using writer = await startPuppet("workbench", lab.containerId("workbench"));
   writer.send({ op: "connect", host: "tcp-echo", port });
-  const clientPort = (await writer.next("connected"))["localPort"] as number;
+  const clientPort = (await writer.next("connected")).localPort;
   writer.send({ op: "writeFrames", hex: stream.toString("hex"), writes });
   await writer.next("written");
   if (lateReader) {
@@ -52,12 +52,12 @@ async function sendAndCapture(
   }
   await waitForReceived(reader, stream.length);
   reader.send({ op: "dump" });
-  const chunksHex = (await reader.next("dump"))["chunksHex"] as string[];
+  const chunksHex = (await reader.next("dump")).chunksHex;
   return { messages, chunks: chunksHex.map((hex) => Buffer.from(hex, "hex")) };
 }
 
 async function waitForReceived(reader: Puppet, bytes: number): Promise<void> {
-  while (((await reader.next("data", WAIT_MS))["receivedBytes"] as number) < bytes);
+  while ((await reader.next("data", WAIT_MS)).receivedBytes < bytes);
 }
 
 function decodeAll(chunks: Buffer[]): Uint8Array[] {

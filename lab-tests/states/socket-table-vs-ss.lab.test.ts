@@ -91,7 +91,7 @@ describe("the socket table read from /proc", () => {
     await notReading.next("listening");
     await using writer = await startPuppet("workbench", workbench.id);
     writer.send({ op: "connect", host: "tcp-echo", port: 7302 });
-    const writerPort = (await writer.next("connected"))["localPort"] as number;
+    const writerPort = (await writer.next("connected")).localPort;
     writer.send({ op: "write", bytes: UNREAD_BYTES });
     await waitForSocket(
       tcpEcho,
@@ -108,7 +108,7 @@ describe("the socket table read from /proc", () => {
     // A non-zero Send-Q: bytes the server's namespace drops, so they stay unacknowledged.
     await using unacked = await startPuppet("workbench", workbench.id);
     unacked.send({ op: "connect", host: "tcp-echo", port: 7 });
-    const unackedPort = (await unacked.next("connected"))["localPort"] as number;
+    const unackedPort = (await unacked.next("connected")).localPort;
     const dropRule = `INPUT -p tcp -s ${clientIp} --sport ${unackedPort} -j DROP`;
     await lab.sh("tcp-echo-netadmin", `iptables -I ${dropRule}`);
     const [atClient, atServer] = await (async () => {

@@ -82,7 +82,7 @@ function connection(
 }
 
 async function connected(puppet: Puppet): Promise<number> {
-  return (await puppet.next("connected"))["localPort"] as number;
+  return (await puppet.next("connected")).localPort;
 }
 
 describe("TCP states at both ends of a connection", () => {

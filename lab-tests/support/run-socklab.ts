@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Written to the command's stdin, which is then closed. */
   input?: string;
   cwd?: string;
+  /** Variables added to the command's environment (COMPOSE_FILE, ...). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** Runs the socklab command on the host against `lab` (or a project name), with the tests' Node. */
@@ -30,7 +32,7 @@ export async function runSocklab(
   options: RunOptions = {},
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-    env: cliEnv(lab),
+    env: { ...cliEnv(lab), ...options.env },
     cwd: options.cwd ?? REPO_ROOT,
     stdio: ["pipe", "pipe", "pipe"],
   });

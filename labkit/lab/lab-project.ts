@@ -1,7 +1,7 @@
-import path from "node:path";
+import { SOCKLAB_ROOT } from "../compose/compose-project.ts";
 
 /** The compose file users run; the lab tests start this very file, never a copy. */
-export const REPO_ROOT = path.join(import.meta.dirname, "..", "..");
+export const REPO_ROOT = SOCKLAB_ROOT;
 export const COMPOSE_FILE_NAME = "docker-compose.yml";
 
 /** Every compose project the tests start is named with this prefix, so leftovers can be found. */

@@ -1,17 +1,30 @@
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { DockerComposeEnvironment, PullPolicy, type StartedDockerComposeEnvironment } from "testcontainers";
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import {
+  requireComposeFiles,
+  requireKnownServices,
+  SOCKLAB_COMPOSE_FILE,
+  SOCKLAB_ROOT,
+} from "../compose/compose-project.ts";
+import { pingEngine } from "../docker/ping-engine.ts";
 import { execInContainer, type ExecOptions, type ExecResult } from "../docker/exec-in-container.ts";
-import { COMPOSE_FILE_NAME, REPO_ROOT, TEST_PROJECT_PREFIX } from "./lab-project.ts";
 import type { LabContainer } from "../socket-table/wait-for-socket.ts";
+import { sweepLeftovers } from "./sweep-leftovers.ts";
+import { TEST_PROJECT_PREFIX } from "./lab-project.ts";
 
 export type { ExecOptions, ExecResult };
 
-/** A running lab: one compose project of the repository's docker-compose.yml, torn down on dispose. */
+/** A running lab: one compose project, torn down on dispose. */
 export interface Lab extends AsyncDisposable {
   readonly projectName: string;
-  /** The compose network's name on the engine, e.g. `socklab-test-1a2b3c_labnet`. */
+  /** The services the compose files define (whether started or not), sorted. */
+  readonly services: readonly string[];
+  /** The engine's name of socklab's lab network, `<project>_labnet`; `networkNamed()` for others. */
   readonly networkName: string;
+  /** The engine's name of the project's network `network` (`default` for a stack that names none). */
+  networkNamed(network: string): string;
   containerId(service: string): string;
   /** A service's container as the socket checks take it: `{ name, id }`. */
   container(service: string): LabContainer;
@@ -23,32 +36,85 @@ export interface Lab extends AsyncDisposable {
 }
 
 export interface StartLabOptions {
-  /** Compose files layered over docker-compose.yml (paths relative to the repository root). */
+  /**
+   * The folder that compose files and build contexts are relative to; socklab's own folder by
+   * default, where `docker-compose.yml` is socklab's lab.
+   */
+  projectDir?: string;
+  /** The compose files, relative to projectDir: `["docker-compose.yml"]` by default. */
+  files?: readonly string[];
+  /** Compose files layered over `files` (relative to projectDir, or absolute). */
   overrides?: readonly string[];
   /** Only these services (and what they depend on); all by default. */
   services?: readonly string[];
+  /** The compose project's name prefix: each lab gets `<prefix><8 hex digits>`; `socklab-test-` by default. */
+  projectPrefix?: string;
+  /** Variables for compose's interpolation of the files (`${VAR}`), besides the process's own. */
+  env?: Readonly<Record<string, string>>;
+  /** Build images that have a `build:` section before starting (`up --build`); off by default. */
+  build?: boolean;
 }
 
-/** Starts the lab under a fresh project name and waits until every service with a healthcheck is healthy. */
+const DEFAULT_FILES = ["docker-compose.yml"];
+
+/**
+ * Starts a compose project under a fresh project name and waits until every service with a
+ * healthcheck is healthy. Bad input fails before anything starts, each with its code: a missing
+ * compose file (ERR_COMPOSE_FILE_MISSING), a service the files do not define (ERR_UNKNOWN_SERVICE),
+ * no engine (ERR_ENGINE_UNREACHABLE). A start that fails removes what it had started.
+ */
 export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
-  const projectName = `${TEST_PROJECT_PREFIX}${randomBytes(4).toString("hex")}`;
-  const environment = new DockerComposeEnvironment(REPO_ROOT, [
-    COMPOSE_FILE_NAME,
-    ...(options.overrides ?? []),
-  ])
+  const projectDir = path.resolve(options.projectDir ?? SOCKLAB_ROOT);
+  const files = [...(options.files ?? DEFAULT_FILES), ...(options.overrides ?? [])];
+  const project = { files: files.map((file) => path.resolve(projectDir, file)) };
+  requireComposeFiles(project.files, `project folder ${projectDir}`);
+  await pingEngine();
+  const services = await requireKnownServices(project, options.services ?? []);
+  const projectName = `${options.projectPrefix ?? TEST_PROJECT_PREFIX}${randomBytes(4).toString("hex")}`;
+  let environment = new DockerComposeEnvironment(projectDir, files)
     .withProjectName(projectName)
     .withPullPolicy(PullPolicy.neverPull())
-    .withClientOptions({ commandOptions: ["--wait"] });
-  const started = await environment.up(options.services ? [...options.services] : undefined);
-  return wrap(started, projectName);
+    .withClientOptions({ commandOptions: ["--wait", ...(options.build ? ["--build"] : [])] });
+  if (options.env) environment = environment.withEnvironment({ ...options.env });
+  try {
+    const started = await environment.up(options.services ? [...options.services] : undefined);
+    return wrap(started, projectName, services);
+  } catch (error) {
+    // testcontainers leaves what compose had started when `up --wait` fails: remove it by its label.
+    await sweepLeftovers(projectName).catch(() => undefined);
+    throw new SocklabError("ERR_COMPOSE_FAILED", `could not start ${files.join(", ")} in ${projectDir}`, {
+      cause: error,
+    });
+  }
 }
 
-function wrap(started: StartedDockerComposeEnvironment, projectName: string): Lab {
+/** socklab's own lab (its docker-compose.yml), for `overrides` of a user's own. */
+export const SOCKLAB_LAB = {
+  projectDir: SOCKLAB_ROOT,
+  files: [path.basename(SOCKLAB_COMPOSE_FILE)],
+} as const;
+
+function wrap(started: StartedDockerComposeEnvironment, projectName: string, services: string[]): Lab {
   let downed: Promise<void> | undefined;
-  const container = (service: string) => started.getContainer(`${service}-1`);
+  const container = (service: string) => {
+    if (!services.includes(service))
+      throw new SocklabError(
+        "ERR_UNKNOWN_SERVICE",
+        `no service ${JSON.stringify(service)} in compose project ${projectName}; its services: ${services.join(", ")}`,
+      );
+    try {
+      return started.getContainer(`${service}-1`);
+    } catch (error) {
+      throw new SocklabError("ERR_LAB_DOWN", `${service} was not started in compose project ${projectName}`, {
+        cause: error,
+      });
+    }
+  };
   const lab: Lab = {
     projectName,
+    services,
     networkName: `${projectName}_labnet`,
+    networkNamed: (network) => `${projectName}_${network}`,
     containerId: (service) => container(service).getId(),
     container: (service) => ({ name: service, id: container(service).getId() }),
     exec: (service, command, execOptions = {}) =>

@@ -9,6 +9,7 @@ export type Command =
   | { op: "listen"; port: number; host?: string; allowHalfOpen?: boolean; pauseOnConnect?: boolean }
   | { op: "connect"; host: string; port: number; allowHalfOpen?: boolean }
   | { op: "write"; bytes: number }
+  | { op: "writeText"; text: string }
   | { op: "end" }
   | { op: "destroy" }
   | { op: "reset" }
@@ -17,6 +18,30 @@ export type Command =
   | { op: "writeFrames"; hex: string; writes: number }
   | { op: "dump" }
   | { op: "exit" };
+
+export interface Endpoints {
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+/** Every event the puppet prints, by name, with its fields: what `Puppet.next(name)` resolves with. */
+export interface PuppetEvents {
+  ready: { pid: number };
+  listening: { port: number };
+  connection: Endpoints;
+  connected: Endpoints;
+  data: { bytes: number; receivedBytes: number; chunkSizes: number[] };
+  end: { receivedBytes: number };
+  error: { code: string | undefined; message: string };
+  close: { hadError: boolean };
+  written: { bytes: number };
+  ended: Record<string, never>;
+  dump: { chunksHex: string[]; text: string };
+  ack: { op: Command["op"] };
+  failed: { line: string; message: string };
+}
 
 // The name socket tables show for the puppet's sockets (PID/Program name).
 process.title = "socket-puppet";
@@ -27,16 +52,19 @@ let receivedBytes = 0;
 const chunkSizes: number[] = [];
 const received: Buffer[] = [];
 
-function emit(event: string, fields: Record<string, unknown> = {}): void {
+function emit<E extends keyof PuppetEvents>(
+  event: E,
+  ...[fields]: PuppetEvents[E] extends Record<string, never> ? [] : [PuppetEvents[E]]
+): void {
   process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
 }
 
-function endpoints(s: net.Socket): Record<string, unknown> {
+function endpoints(s: net.Socket): Endpoints {
   return {
-    localAddress: s.localAddress,
-    localPort: s.localPort,
-    remoteAddress: s.remoteAddress,
-    remotePort: s.remotePort,
+    localAddress: s.localAddress ?? "",
+    localPort: s.localPort ?? 0,
+    remoteAddress: s.remoteAddress ?? "",
+    remotePort: s.remotePort ?? 0,
   };
 }
 
@@ -55,8 +83,13 @@ function watch(s: net.Socket): void {
   s.on("close", (hadError) => emit("close", { hadError }));
 }
 
+// Self-contained, so not SocklabError: the same stable code, reported as the puppet's error event.
+class PuppetStateError extends Error {
+  readonly code = "ERR_PUPPET_STATE";
+}
+
 function needSocket(): net.Socket {
-  if (!socket) throw new Error("no socket yet: listen and accept, or connect, first");
+  if (!socket) throw new PuppetStateError("no socket yet: listen and accept, or connect, first");
   return socket;
 }
 
@@ -82,6 +115,10 @@ const ACTIONS: { [K in Command["op"]]: (command: Extract<Command, { op: K }>) =>
   write: (c) => {
     needSocket().write(Buffer.alloc(c.bytes, 0x62), () => emit("written", { bytes: c.bytes }));
   },
+  writeText: (c) => {
+    const bytes = Buffer.from(c.text, "utf8");
+    needSocket().write(bytes, () => emit("written", { bytes: bytes.length }));
+  },
   end: () => needSocket().end(() => emit("ended")),
   destroy: () => needSocket().destroy(),
   reset: () => needSocket().resetAndDestroy(),
@@ -98,7 +135,11 @@ const ACTIONS: { [K in Command["op"]]: (command: Extract<Command, { op: K }>) =>
     s.write(Buffer.alloc(0), () => emit("written", { bytes: bytes.length }));
   },
   // Every chunk read so far, as the reader got them.
-  dump: () => emit("dump", { chunksHex: received.map((chunk) => chunk.toString("hex")) }),
+  dump: () =>
+    emit("dump", {
+      chunksHex: received.map((chunk) => chunk.toString("hex")),
+      text: Buffer.concat(received).toString("utf8"),
+    }),
   exit: () => process.exit(0),
 };
 

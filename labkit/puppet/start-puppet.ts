@@ -5,23 +5,24 @@ import readline from "node:readline";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { dockerClient } from "../docker/docker-client.ts";
 import { waitFor } from "../wait-for.ts";
-import type { Command as PuppetCommand } from "./socket-puppet.ts";
+import type { Command as PuppetCommand, PuppetEvents } from "./socket-puppet.ts";
 
 const PUPPET_SOURCE = readFileSync(path.join(import.meta.dirname, "socket-puppet.ts"), "utf8");
 
-export interface PuppetEvent {
-  event: string;
-  [field: string]: unknown;
-}
+/** One event as the puppet printed it: its name and that event's fields. */
+export type PuppetEvent<E extends PuppetEventName = PuppetEventName> = {
+  [N in E]: { event: N } & PuppetEvents[N];
+}[E];
+export type PuppetEventName = keyof PuppetEvents;
 
-export type { Command as PuppetCommand } from "./socket-puppet.ts";
+export type { Command as PuppetCommand, Endpoints, PuppetEvents } from "./socket-puppet.ts";
 
 /** A socket in a lab container that a test moves step by step (see socket-puppet.ts). */
 export interface Puppet extends AsyncDisposable {
   readonly service: string;
   send(command: PuppetCommand): void;
   /** The first event of this name not yet taken by an earlier call, waiting up to `timeoutMs`. */
-  next(event: string, timeoutMs?: number): Promise<PuppetEvent>;
+  next<E extends PuppetEventName>(event: E, timeoutMs?: number): Promise<PuppetEvent<E>>;
   readonly events: readonly PuppetEvent[];
   exit(): Promise<void>;
 }
@@ -55,8 +56,10 @@ export async function startPuppet(service: string, containerId: string): Promise
     service,
     events,
     send: (command) => stream.write(`${JSON.stringify(command)}\n`),
-    async next(event, timeoutMs = DEFAULT_EVENT_TIMEOUT_MS) {
-      const found = await waitFor(() => events.find((e) => e.event === event && !taken.has(e)), {
+    async next<E extends PuppetEventName>(event: E, timeoutMs = DEFAULT_EVENT_TIMEOUT_MS) {
+      // The puppet prints each event with the fields PuppetEvents gives its name: the one cast.
+      const look = () => events.find((e) => e.event === event && !taken.has(e));
+      const found = await waitFor(look, {
         timeoutMs,
         pollMs: 20,
         what: `the puppet in ${service} to report "${event}"`,
@@ -64,7 +67,7 @@ export async function startPuppet(service: string, containerId: string): Promise
           `${events.map((e) => JSON.stringify(e)).join("\n")}${stderrText ? `\nstderr: ${stderrText}` : ""}`,
       });
       taken.add(found);
-      return found;
+      return found as PuppetEvent<E>;
     },
     async exit() {
       stream.end();

@@ -54,4 +54,16 @@ describe("formatSocketTable", () => {
       "tcp-echo\nProto Recv-Q Send-Q Local Address Foreign Address State PID/Program name\n(no sockets)",
     );
   });
+
+  it("marks the rows asked for in a first column, and adds no column otherwise", () => {
+    const entries = ownedEntries("client", ["tcp"]);
+    const first = entries[0];
+    const marked = formatSocketTable(entries, { marked: (row) => row === first }).split("\n");
+    const plain = formatSocketTable(entries).split("\n");
+    expect(marked[0]).toBe(`  ${plain[0] ?? ""}`);
+    entries.forEach((entry, index) => {
+      expect(marked[index + 1]).toBe(`${entry === first ? "*" : " "} ${plain[index + 1] ?? ""}`);
+    });
+    expect(marked.some((line) => line.startsWith("* "))).toBe(true);
+  });
 });

@@ -6,6 +6,8 @@ export type SocketTableRow = SocketSummary & { boundInterface?: string };
 export interface FormatSocketTableOptions {
   /** A first line above the header, e.g. `tcp-echo (172.18.0.2)`. */
   title?: string;
+  /** Rows to mark with `*` in a first column (what changed since a last look); no column without it. */
+  marked?: (row: SocketTableRow) => boolean;
 }
 
 interface Column {
@@ -66,7 +68,14 @@ export function formatSocketTable(
   const widths = headers.map((header, index) =>
     Math.max(header.length, ...rows.map((row) => row[index]?.length ?? 0)),
   );
-  const lines = [alignLine(headers, widths), ...rows.map((row) => alignLine(row, widths))];
+  const mark = options.marked;
+  const body = rows.map((row, index) => {
+    const line = alignLine(row, widths);
+    if (!mark) return line;
+    const entry = entries[index];
+    return `${entry && mark(entry) ? "*" : " "} ${line}`;
+  });
+  const lines = [`${mark ? "  " : ""}${alignLine(headers, widths)}`, ...body];
   if (rows.length === 0) lines.push("(no sockets)");
   return [...(options.title === undefined ? [] : [options.title]), ...lines].join("\n");
 }

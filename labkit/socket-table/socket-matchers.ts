@@ -1,13 +1,11 @@
 import { expect } from "vitest";
 import { formatSocketTable } from "./format-socket-table.ts";
+import type { ConnectionEnd } from "./read-ends.ts";
 import type { SocketTable } from "./read-socket-table.ts";
 import type { SocketState } from "./socket-entry.ts";
 import { describeMatch, matchesSocket, type SocketMatch } from "./socket-match.ts";
 
-/** One end's table, with the other end's beside it for the failure message. */
-export interface ConnectionEnd extends SocketTable {
-  peer?: SocketTable;
-}
+export type { ConnectionEnd };
 
 interface SocketMatchers<R> {
   /** A socket matching `match` is in the table (`.not`: none is). */

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { SocklabError } from "../../protocol/socklab-error.ts";
@@ -74,7 +75,8 @@ describe.runIf(process.platform === "linux")("SOCKET_OWNERS_SCRIPT on this machi
       expect(stderr).toBe("");
       expect(parseSocketOwners(stdout).get(inode)).toEqual({
         pid: process.pid,
-        program: readFileSync("/proc/self/comm", "utf8").trimEnd(),
+        // As netstat -p names it: argv[0]'s base name (`node`), not the thread name in comm.
+        program: path.basename(readFileSync("/proc/self/cmdline", "utf8").split("\0")[0] ?? ""),
       });
     });
   });

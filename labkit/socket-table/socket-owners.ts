@@ -3,7 +3,9 @@ import type { SocketOwner } from "./socket-entry.ts";
 
 /**
  * POSIX sh (dash, coreutils readlink) that prints, for every process whose fds it may read, one
- * line per socket fd: `PID<TAB>PROGRAM<TAB>INODE`, PROGRAM from /proc/PID/comm (first line only).
+ * line per socket fd: `PID<TAB>PROGRAM<TAB>INODE`. PROGRAM is named as `netstat -p` names it: the
+ * base name of argv[0] from /proc/PID/cmdline (`node`), falling back to /proc/PID/comm where the
+ * command line is empty; comm alone would say `MainThread` for Node, which names its main thread.
  * Run as root or as the service's uid: other users' /proc/PID/fd are unreadable and are skipped,
  * with all errors sent to /dev/null, and the script always exits 0. It runs in a subshell, so it
  * can be appended to a longer script (`cat /proc/net/tcp; ${SOCKET_OWNERS_SCRIPT}`).
@@ -13,6 +15,8 @@ export const SOCKET_OWNERS_SCRIPT = String.raw`(
   cd /proc || exit 0
   for pid in [0-9]*; do
     IFS= read -r program < "$pid/comm" || continue
+    argv0=$(tr '\0' '\n' < "$pid/cmdline" | head -n 1)
+    if [ -n "$argv0" ]; then program=${"${argv0##*/}"}; fi
     readlink "$pid"/fd/* | while IFS='[]' read -r kind inode _; do
       if [ "$kind" = "socket:" ]; then printf '%s\t%s\t%s\n' "$pid" "$program" "$inode"; fi
     done

@@ -31,7 +31,7 @@ export const FILE_TRANSFER_ERRORS = {
   },
   UNKNOWN_OP: {
     closesConnection: false,
-    meaning: "op is missing or not one of put, get, list, stat, delete",
+    meaning: "op is missing or not one of put, get, list, stat, delete, abandon",
   },
   MISSING_FIELD: { closesConnection: false, meaning: "a field the op requires is absent" },
   BAD_TYPE: { closesConnection: false, meaning: "a field has the wrong JSON type" },
@@ -63,12 +63,21 @@ export const FILE_TRANSFER_ERRORS = {
     closesConnection: false,
     meaning: "the store has too little free space for the rest of the file",
   },
-  HASH_MISMATCH: { closesConnection: false, meaning: "the uploaded bytes do not have the announced SHA-256" },
-  SIZE_MISMATCH: { closesConnection: false, meaning: "the uploaded file does not hold the announced size" },
+  HASH_MISMATCH: {
+    closesConnection: false,
+    meaning: "the uploaded bytes do not have the announced SHA-256; the partial is deleted",
+  },
+  SIZE_MISMATCH: {
+    closesConnection: false,
+    meaning: "a partial or stored file changed size behind the server's back while it was being used",
+  },
   IO_ERROR: { closesConnection: false, meaning: "the server failed to read or write its store" },
   INTERNAL_ERROR: { closesConnection: false, meaning: "a bug in the server; its log has the details" },
   // The server ends the connection for its own reasons.
-  UPLOAD_SUPERSEDED: { closesConnection: true, meaning: "a newer put of the same name and sha256 took over" },
+  UPLOAD_SUPERSEDED: {
+    closesConnection: true,
+    meaning: "a newer put of the same partial took it over, or an abandon of its name deleted it",
+  },
   TOO_MANY_CONNECTIONS: { closesConnection: true, meaning: "the server is at its connection limit" },
   IDLE_TIMEOUT: { closesConnection: true, meaning: "nothing arrived for idleTimeoutMs" },
   HEADER_TIMEOUT: {

@@ -1,15 +1,32 @@
 /** Echoed in the reply so that a client can pair them; null only in replies to a request without a usable id. */
 export type RequestId = string | number;
 
-export type FileTransferOp = "put" | "get" | "list" | "stat" | "delete";
+export type FileTransferOp = "put" | "get" | "list" | "stat" | "delete" | "abandon";
 
-export interface PutRequest {
+/** A put announces the whole file's SHA-256 in its header (the seeds' way), or in a trailer after the body. */
+export type PutRequest = PutHashFirstRequest | PutHashAfterRequest;
+
+export interface PutHashFirstRequest {
   op: "put";
   id: RequestId;
   name: string;
   /** The whole file's length in bytes. */
   size: number;
   /** SHA-256 of the whole file, 64 lowercase hex digits. */
+  sha256: string;
+}
+
+/** The client hashes while it sends: a PutTrailer frame with the SHA-256 follows the body. */
+export interface PutHashAfterRequest {
+  op: "put";
+  id: RequestId;
+  name: string;
+  size: number;
+  trailer: true;
+}
+
+/** The frame after a hash-after put's body. */
+export interface PutTrailer {
   sha256: string;
 }
 
@@ -42,7 +59,15 @@ export interface DeleteRequest {
   name: string;
 }
 
-export type FileTransferRequest = PutRequest | GetRequest | ListRequest | StatRequest | DeleteRequest;
+/** Deletes every partial upload of a name (hash-first and hash-after alike); stored files stay. */
+export interface AbandonRequest {
+  op: "abandon";
+  id: RequestId;
+  name: string;
+}
+
+export type FileTransferRequest =
+  PutRequest | GetRequest | ListRequest | StatRequest | DeleteRequest | AbandonRequest;
 
 export interface StoredFileInfo {
   name: string;
@@ -55,6 +80,8 @@ export interface ListedFile {
   name: string;
   size: number;
   modifiedMs: number;
+  /** Present when the server has it recorded (every file stored by put); absent, never computed, otherwise. */
+  sha256?: string;
 }
 
 /** put, first reply: send `size - offset` body bytes now. */
@@ -112,6 +139,16 @@ export interface DeleteReply {
   name: string;
 }
 
+export interface AbandonReply {
+  id: RequestId;
+  ok: true;
+  op: "abandon";
+  name: string;
+  /** Partials deleted (0 when there were none: abandon is idempotent), and the bytes they held. */
+  abandonedPartials: number;
+  abandonedBytes: number;
+}
+
 export interface ErrorReply {
   id: RequestId | null;
   ok: false;
@@ -121,5 +158,5 @@ export interface ErrorReply {
 }
 
 export type FileTransferOkReply =
-  PutReadyReply | PutStoredReply | GetReply | ListReply | StatReply | DeleteReply;
+  PutReadyReply | PutStoredReply | GetReply | ListReply | StatReply | DeleteReply | AbandonReply;
 export type FileTransferReply = FileTransferOkReply | ErrorReply;

@@ -151,9 +151,19 @@ describe("FrameDecoder", () => {
     expect(decoder.end()).toEqual({ clean: true });
   });
 
-  it("uses 64 KiB as the default header limit", () => {
+  it("uses 65,535 bytes (2^16 - 1) as the default header limit", () => {
     expect(new FrameDecoder().maxHeaderBytes).toBe(FILE_TRANSFER_LIMITS.maxHeaderBytes);
-    expect(FILE_TRANSFER_LIMITS.maxHeaderBytes).toBe(65_536);
+    expect(FILE_TRANSFER_LIMITS.maxHeaderBytes).toBe(65_535);
+  });
+
+  it("refuses the little-endian length prefix of every header of 1 to 65,535 bytes with HEADER_TOO_LARGE", () => {
+    for (let headerBytes = 1; headerBytes <= FILE_TRANSFER_LIMITS.maxHeaderBytes; headerBytes += 1) {
+      const prefix = new Uint8Array(4);
+      new DataView(prefix.buffer).setUint32(0, headerBytes, true);
+      const [event] = new FrameDecoder().push(prefix);
+      if (event?.kind !== "fatal")
+        expect.fail(`a ${headerBytes}-byte header's little-endian prefix was not refused`);
+    }
   });
 
   it.each([

@@ -51,6 +51,14 @@ const OK_REPLY_READERS: {
     modifiedMs: readFields.count(header, "modifiedMs", "BAD_TYPE"),
   }),
   delete: (header, id) => ({ id, ok: true, op: "delete", name: readFields.name(header) }),
+  abandon: (header, id) => ({
+    id,
+    ok: true,
+    op: "abandon",
+    name: readFields.name(header),
+    abandonedPartials: readFields.count(header, "abandonedPartials", "BAD_TYPE"),
+    abandonedBytes: readFields.count(header, "abandonedBytes", "BAD_TYPE"),
+  }),
 };
 
 /**
@@ -100,10 +108,12 @@ function readListedFiles(value: unknown): ListedFile[] {
       throw new FieldError("BAD_TYPE", "each entry of files must be an object");
     }
     const fields = entry as FrameHeader;
-    return {
+    const listed: ListedFile = {
       name: readFields.name(fields),
       size: readFields.count(fields, "size", "BAD_SIZE"),
       modifiedMs: readFields.count(fields, "modifiedMs", "BAD_TYPE"),
     };
+    if (Object.hasOwn(fields, "sha256")) listed.sha256 = readFields.sha256(fields);
+    return listed;
   });
 }

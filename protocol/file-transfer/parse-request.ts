@@ -1,8 +1,11 @@
 import type { FileTransferErrorCode } from "./file-transfer-errors.ts";
 import { FILE_TRANSFER_LIMITS } from "./file-transfer-limits.ts";
-import type { FileTransferOp, FileTransferRequest, RequestId } from "./file-transfer-messages.ts";
+import type { FileTransferOp, FileTransferRequest, PutTrailer, RequestId } from "./file-transfer-messages.ts";
 import type { FrameHeader } from "./frame-decoder.ts";
 import { FieldError, readFields } from "./read-fields.ts";
+
+export type TrailerParse =
+  { ok: true; trailer: PutTrailer } | { ok: false; code: FileTransferErrorCode; message: string };
 
 export type RequestParse =
   | { ok: true; request: FileTransferRequest }
@@ -14,13 +17,22 @@ const encoder = new TextEncoder();
 const REQUEST_READERS: {
   [Op in FileTransferOp]: (header: FrameHeader, id: RequestId) => FileTransferRequest;
 } = {
-  put: (header, id) => ({
-    op: "put",
-    id,
-    name: readFields.name(header),
-    size: readFields.count(header, "size", "BAD_SIZE"),
-    sha256: readFields.sha256(header),
-  }),
+  put: (header, id) => {
+    const name = readFields.name(header);
+    const size = readFields.count(header, "size", "BAD_SIZE");
+    if (!Object.hasOwn(header, "trailer"))
+      return { op: "put", id, name, size, sha256: readFields.sha256(header) };
+    if (header["trailer"] !== true) {
+      throw new FieldError(
+        "BAD_TYPE",
+        `trailer must be true when present; got ${JSON.stringify(header["trailer"])}`,
+      );
+    }
+    if (Object.hasOwn(header, "sha256")) {
+      throw new FieldError("BAD_TYPE", "a put carries sha256 or trailer: true, not both");
+    }
+    return { op: "put", id, name, size, trailer: true };
+  },
   get: (header, id) => {
     const name = readFields.name(header);
     const offset = Object.hasOwn(header, "offset") ? readFields.count(header, "offset", "BAD_OFFSET") : 0;
@@ -33,6 +45,7 @@ const REQUEST_READERS: {
   },
   stat: (header, id) => ({ op: "stat", id, name: readFields.name(header) }),
   delete: (header, id) => ({ op: "delete", id, name: readFields.name(header) }),
+  abandon: (header, id) => ({ op: "abandon", id, name: readFields.name(header) }),
 };
 
 /** Validates one request header: a typed request, or the error reply's id, code and message. */
@@ -55,6 +68,17 @@ export function parseRequest(header: FrameHeader): RequestParse {
     return { ok: true, request: REQUEST_READERS[op as FileTransferOp](header, id) };
   } catch (error) {
     if (error instanceof FieldError) return { ok: false, id, code: error.code, message: error.message };
+    throw error;
+  }
+}
+
+/** Validates the frame after a hash-after put's body: it must carry the whole file's sha256. */
+export function parseTrailer(header: FrameHeader): TrailerParse {
+  try {
+    return { ok: true, trailer: { sha256: readFields.sha256(header) } };
+  } catch (error) {
+    if (error instanceof FieldError)
+      return { ok: false, code: error.code, message: `trailer: ${error.message}` };
     throw error;
   }
 }

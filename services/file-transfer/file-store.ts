@@ -21,6 +21,15 @@ import { SocklabError } from "../../protocol/socklab-error.ts";
 const [HIDDEN_DIR] = FILE_TRANSFER_LIMITS.reservedNames;
 const HASH_READ_BYTES = 256 * 1024;
 
+export interface ListPage {
+  files: ListedFile[];
+  /** True when at least one more name follows the page. */
+  more: boolean;
+}
+
+/** Entries described at once while a list page fills: lstat and metadata reads run in parallel. */
+const LIST_BATCH = 64;
+
 /** An upload's bytes so far, in its own file under `.socklab/partial/`, open for appending. */
 export interface PartialFile {
   readonly key: string;
@@ -65,14 +74,31 @@ export class FileStore {
     return store;
   }
 
-  /** One partial per name and content: two uploads of different files to one name never share bytes. */
-  partialKey(name: string, sha256: string): string {
-    return `${sha256}-${createHash("sha256").update(name, "utf8").digest("hex")}`;
+  /**
+   * One partial per name, size and hash: two uploads of different files to one name never share bytes,
+   * and a put that announces another size never drops what an earlier one left. A hash-after put has
+   * no hash yet: its partials are keyed by name and size, and the final hash check catches a stranger's.
+   */
+  partialKey(name: string, size: number, sha256: string | undefined): string {
+    return `${sha256 ?? "trailer"}-${size}-${nameKey(name)}`;
   }
 
-  /** Opens (or creates) the partial for name + sha256; one that cannot be a prefix of the file starts over. */
-  async openPartial(name: string, sha256: string, size: number): Promise<PartialFile> {
-    const key = this.partialKey(name, sha256);
+  /** Keys of every partial of `name`, in whatever mode it was put. */
+  async partialKeysOf(name: string): Promise<string[]> {
+    const suffix = `-${nameKey(name)}`;
+    return (await readdir(this.partialDir)).filter((key) => key.endsWith(suffix));
+  }
+
+  /** Deletes one partial; returns the bytes it held (0 if it was not there). */
+  async deletePartial(key: string): Promise<number> {
+    const path = join(this.partialDir, key);
+    const stats = await lstatIfPresent(path);
+    if (stats === undefined || !(await unlinkIfPresent(path))) return 0;
+    return stats.size;
+  }
+
+  /** Opens (or creates) a partial; one longer than `size` cannot be a prefix of the file and starts over. */
+  async openPartial(key: string, size: number): Promise<PartialFile> {
     const path = join(this.partialDir, key);
     const handle = await open(path, "a+");
     try {
@@ -169,19 +195,44 @@ export class FileStore {
     return { name: opened.name, size: opened.size, sha256: opened.sha256, modifiedMs: opened.modifiedMs };
   }
 
-  /** Stored files in UTF-8 byte order; partials, metadata and anything that is not a regular file stay hidden. */
-  async list(): Promise<ListedFile[]> {
+  /**
+   * The page of stored files after `after` (UTF-8 byte order): entries are described one by one while
+   * `fits` accepts them. Partials, metadata and anything that is not a regular file stay hidden. An
+   * entry carries its sha256 only when the metadata recorded at put still describes it: never hashed here.
+   */
+  async listPage(after: string | undefined, fits: (page: ListedFile[]) => boolean): Promise<ListPage> {
+    const afterBytes = Buffer.from(after ?? "", "utf8");
     const entries = await readdir(this.dir, { withFileTypes: true });
-    const names = entries.filter((entry) => entry.isFile() && validateName(entry.name).ok).map((e) => e.name);
-    const listed = await Promise.all(
-      names.map(async (name): Promise<ListedFile | undefined> => {
-        const stats = await lstatIfPresent(join(this.dir, name));
-        return stats?.isFile()
-          ? { name, size: stats.size, modifiedMs: Math.trunc(stats.mtimeMs) }
-          : undefined;
-      }),
-    );
-    return listed.filter((file) => file !== undefined).sort((a, b) => compareUtf8(a.name, b.name));
+    const names = entries
+      .filter((entry) => entry.isFile() && validateName(entry.name).ok)
+      .map((entry) => Buffer.from(entry.name, "utf8"))
+      .filter((name) => Buffer.compare(name, afterBytes) > 0)
+      .sort((a, b) => Buffer.compare(a, b));
+    const files: ListedFile[] = [];
+    for (let start = 0; start < names.length; start += LIST_BATCH) {
+      const batch = await Promise.all(
+        names.slice(start, start + LIST_BATCH).map((name) => this.#describe(name.toString("utf8"))),
+      );
+      for (const file of batch) {
+        if (file === undefined) continue;
+        files.push(file);
+        if (!fits(files)) {
+          files.pop();
+          return { files, more: true };
+        }
+      }
+    }
+    return { files, more: false };
+  }
+
+  async #describe(name: string): Promise<ListedFile | undefined> {
+    const stats = await lstatIfPresent(join(this.dir, name));
+    if (!stats?.isFile()) return undefined;
+    const listed: ListedFile = { name, size: stats.size, modifiedMs: Math.trunc(stats.mtimeMs) };
+    const meta = await this.#readMeta(stats.ino);
+    if (meta !== undefined && meta.size === stats.size && meta.mtimeMs === stats.mtimeMs)
+      listed.sha256 = meta.sha256;
+    return listed;
   }
 
   async delete(name: string): Promise<boolean> {
@@ -294,8 +345,9 @@ function isFileMeta(value: unknown): value is FileMeta {
   );
 }
 
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+/** A name as a fixed-length, filesystem-safe part of a partial's key. */
+function nameKey(name: string): string {
+  return createHash("sha256").update(name, "utf8").digest("hex");
 }
 
 async function syncDir(dir: string): Promise<void> {

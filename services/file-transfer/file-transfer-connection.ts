@@ -8,12 +8,14 @@ import {
   type FileTransferErrorCode,
 } from "../../protocol/file-transfer/file-transfer-errors.ts";
 import type {
+  AbandonRequest,
   DeleteRequest,
   ErrorReply,
   FileTransferOkReply,
   FileTransferRequest,
   GetRequest,
   ListedFile,
+  ListReply,
   ListRequest,
   PutRequest,
   RequestId,
@@ -25,7 +27,7 @@ import {
   type FrameEvent,
   type FrameHeader,
 } from "../../protocol/file-transfer/frame-decoder.ts";
-import { parseRequest } from "../../protocol/file-transfer/parse-request.ts";
+import { parseRequest, parseTrailer } from "../../protocol/file-transfer/parse-request.ts";
 import { formatEndpoint } from "../../protocol/format-endpoint.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import type { JsonLog, LogFields } from "../runtime/json-log.ts";
@@ -33,6 +35,7 @@ import type { FileStore, PartialFile } from "./file-store.ts";
 import { toWireError } from "./to-wire-error.ts";
 import type { UploadRegistry } from "./upload-registry.ts";
 import { waitForDrain } from "./wait-for-drain.ts";
+import { WriteBehindSync } from "./write-behind-sync.ts";
 
 export interface ConnectionLimits {
   maxFileBytes: number;
@@ -55,8 +58,13 @@ export interface ConnectionContext {
 
 interface ActiveUpload {
   request: PutRequest;
+  /** From the put's header; undefined for a hash-after put, whose trailer frame carries it. */
+  announcedSha256: string | undefined;
+  /** The body is in, and the next frame is this put's trailer. */
+  awaitingTrailer: boolean;
   partial: PartialFile;
   hash: Hash;
+  writeBehind: WriteBehindSync;
   release: () => void;
   offset: number;
   receivedBytes: number;
@@ -66,8 +74,8 @@ interface ActiveUpload {
 }
 
 const READ_CHUNK_BYTES = 64 * 1024;
-/** Room left in a list reply for everything but the entries. */
-const LIST_REPLY_OVERHEAD_BYTES = 256;
+/** An upload's bytes are flushed behind it in steps of this size (fsync at the end still makes it durable). */
+const WRITE_BEHIND_SYNC_BYTES = 16 * 1024 * 1024;
 
 /**
  * One client's connection: reads frames one at a time (socket reads pause while a request is served,
@@ -159,16 +167,23 @@ export class FileTransferConnection {
       case "header":
         clearTimeout(this.#headerTimer);
         this.#headerTimer = undefined;
+        if (this.#upload?.awaitingTrailer === true) return this.#onTrailer(this.#upload, event.header);
         return this.#onHeader(event.header);
       case "invalid":
+        if (this.#upload?.awaitingTrailer === true) {
+          return this.#finishPut(this.#upload, { code: event.code, message: `trailer: ${event.message}` });
+        }
         this.#requests += 1;
         this.#logOp({ id: null, op: undefined, code: event.code }, performance.now());
         this.#replyError(null, event.code, event.message);
         return this.#drained();
-      case "fatal":
+      case "fatal": {
         this.#closeReason = event.code;
-        this.#logOp({ id: null, op: undefined, code: event.code }, performance.now());
-        return this.#closeWithError(null, event.code, event.message);
+        // Only a trailer can be framed this badly inside a put; the put's id says whose it was.
+        const id = this.#upload?.awaitingTrailer === true ? this.#upload.request.id : null;
+        this.#logOp({ id, op: undefined, code: event.code }, performance.now());
+        return this.#closeWithError(id, event.code, event.message);
+      }
       case "body":
         return this.#onBody(event.chunk);
       case "bodyEnd":
@@ -227,6 +242,8 @@ export class FileTransferConnection {
         return this.#stat(request);
       case "delete":
         return this.#delete(request);
+      case "abandon":
+        return this.#abandon(request);
     }
   }
 
@@ -238,19 +255,27 @@ export class FileTransferConnection {
         `${request.name} is ${request.size} bytes; this server takes at most ${limits.maxFileBytes}`,
       );
     }
-    const key = store.partialKey(request.name, request.sha256);
-    const release = await uploads.acquire(key, () => this.#supersede(request.id));
+    const announcedSha256 = "sha256" in request ? request.sha256 : undefined;
+    const key = store.partialKey(request.name, request.size, announcedSha256);
+    const release = await uploads.acquire(
+      key,
+      (why) => this.#supersede(request.id, why),
+      "a newer put of this name, size and sha256 took its partial over",
+    );
     let partial: PartialFile | undefined;
     try {
       if (this.#ending || this.#socket.destroyed)
         throw new SocklabError("SHUTTING_DOWN", "connection is closing");
-      partial = await store.openPartial(request.name, request.sha256, request.size);
+      partial = await store.openPartial(key, request.size);
       await this.#checkFreeSpace(request, request.size - partial.heldBytes);
       const hash = await store.hashPrefix(partial, partial.heldBytes);
       this.#upload = {
         request,
+        announcedSha256,
+        awaitingTrailer: false,
         partial,
         hash,
+        writeBehind: new WriteBehindSync(partial.handle, WRITE_BEHIND_SYNC_BYTES),
         release,
         offset: partial.heldBytes,
         receivedBytes: 0,
@@ -283,8 +308,11 @@ export class FileTransferConnection {
     upload.receivedBytes += chunk.length;
     if (upload.failure !== undefined) return;
     try {
-      await this.#ctx.store.append(upload.partial, chunk);
+      // The write runs on libuv's thread pool while this thread hashes the same (read-only) bytes.
+      const written = this.#ctx.store.append(upload.partial, chunk);
       upload.hash.update(chunk);
+      await written;
+      upload.writeBehind.wrote(chunk.length);
     } catch (error) {
       const wire = toWireError(error);
       upload.failure = { code: wire.code, message: wire.message };
@@ -294,6 +322,27 @@ export class FileTransferConnection {
   async #onBodyEnd(): Promise<void> {
     const upload = this.#upload;
     if (upload === undefined) return;
+    if (upload.announcedSha256 === undefined) {
+      upload.awaitingTrailer = true;
+      return;
+    }
+    await this.#finishPut(upload, upload.announcedSha256);
+  }
+
+  /** The frame after a hash-after put's body: its sha256, or the reason it has none. */
+  async #onTrailer(upload: ActiveUpload, header: FrameHeader): Promise<void> {
+    const trailer = parseTrailer(header);
+    await this.#finishPut(upload, trailer.ok ? trailer.trailer.sha256 : trailer);
+  }
+
+  /**
+   * Checks the whole file against `expected` and stores it, or answers the put's error. A hash that
+   * could not be read (a bad trailer) keeps the partial: its bytes may be fine, and a resume sends none.
+   */
+  async #finishPut(
+    upload: ActiveUpload,
+    expected: string | { code: FileTransferErrorCode; message: string },
+  ): Promise<void> {
     this.#upload = undefined;
     const { request, partial } = upload;
     const fields: LogFields = {
@@ -301,11 +350,13 @@ export class FileTransferConnection {
       op: "put",
       name: request.name,
       size: request.size,
+      hashIn: upload.announcedSha256 === undefined ? "trailer" : "header",
       offset: upload.offset,
       bytes: upload.receivedBytes,
     };
     try {
-      await this.#commit(upload);
+      if (typeof expected !== "string") throw new SocklabError(expected.code, expected.message);
+      await this.#commit(upload, expected);
       this.#write({
         id: request.id,
         ok: true,
@@ -313,7 +364,7 @@ export class FileTransferConnection {
         status: "stored",
         name: request.name,
         size: request.size,
-        sha256: request.sha256,
+        sha256: expected,
       });
       this.#logOp(fields, upload.startedMs);
     } catch (error) {
@@ -328,19 +379,20 @@ export class FileTransferConnection {
     }
   }
 
-  async #commit(upload: ActiveUpload): Promise<void> {
+  async #commit(upload: ActiveUpload, expectedSha256: string): Promise<void> {
     const { store } = this.#ctx;
     const { request, partial } = upload;
     if (upload.failure !== undefined) throw new SocklabError(upload.failure.code, upload.failure.message);
+    await upload.writeBehind.settled();
     const sha256 = upload.hash.digest("hex");
-    if (sha256 !== request.sha256) {
+    if (sha256 !== expectedSha256) {
       await store.discardPartial(partial);
       throw new SocklabError(
         "HASH_MISMATCH",
-        `${request.name}: announced sha256 ${request.sha256}, received ${sha256}`,
+        `${request.name}: announced sha256 ${expectedSha256}, received ${sha256}; the partial is deleted`,
       );
     }
-    await store.commit(partial, request.name, request.sha256, request.size);
+    await store.commit(partial, request.name, expectedSha256, request.size);
   }
 
   async #get(request: GetRequest): Promise<LogFields> {
@@ -399,14 +451,11 @@ export class FileTransferConnection {
   }
 
   async #list(request: ListRequest): Promise<LogFields> {
-    const files = await this.#ctx.store.list();
-    const after = request.after === undefined ? undefined : Buffer.from(request.after, "utf8");
-    const following =
-      after === undefined ? files : files.filter((f) => Buffer.compare(Buffer.from(f.name), after) > 0);
-    const page = fitListPage(following, this.#ctx.limits.maxHeaderBytes);
-    const more = page.length < following.length;
-    this.#write({ id: request.id, ok: true, op: "list", files: page, more });
-    return { files: page.length, more };
+    const empty: ListReply = { id: request.id, ok: true, op: "list", files: [], more: true };
+    const fits = listPageFits(Buffer.byteLength(JSON.stringify(empty)), this.#ctx.limits.maxHeaderBytes);
+    const { files, more } = await this.#ctx.store.listPage(request.after, fits);
+    this.#write({ ...empty, files, more });
+    return { files: files.length, more };
   }
 
   async #stat(request: StatRequest): Promise<LogFields> {
@@ -416,16 +465,40 @@ export class FileTransferConnection {
     return { name: request.name, size: info.size };
   }
 
+  /** Deletes every partial of the name; an upload writing one is ended with UPLOAD_SUPERSEDED first. */
+  async #abandon(request: AbandonRequest): Promise<LogFields> {
+    const { store, uploads } = this.#ctx;
+    let abandonedPartials = 0;
+    let abandonedBytes = 0;
+    for (const key of await store.partialKeysOf(request.name)) {
+      const release = await uploads.acquire(
+        key,
+        () => undefined,
+        "an abandon of its name deleted its partial",
+      );
+      try {
+        const bytes = await store.deletePartial(key);
+        abandonedPartials += 1;
+        abandonedBytes += bytes;
+      } finally {
+        release();
+      }
+    }
+    const { id, name } = request;
+    this.#write({ id, ok: true, op: "abandon", name, abandonedPartials, abandonedBytes });
+    return { name, partials: abandonedPartials, bytes: abandonedBytes };
+  }
+
   async #delete(request: DeleteRequest): Promise<LogFields> {
     if (!(await this.#ctx.store.delete(request.name))) throw notFound(request.name);
     this.#write({ id: request.id, ok: true, op: "delete", name: request.name });
     return { name: request.name };
   }
 
-  /** A newer put of the same partial wants it: answer ours with an error and let the partial go. */
-  #supersede(id: RequestId): void {
+  /** A newer put of the same partial, or an abandon, wants it: answer ours with an error and let the partial go. */
+  #supersede(id: RequestId, why: string): void {
     this.#closeReason = "upload superseded";
-    this.#closeWithError(id, "UPLOAD_SUPERSEDED", "a newer put of this name and sha256 took over the upload");
+    this.#closeWithError(id, "UPLOAD_SUPERSEDED", why);
     if (!this.#inEvent) void this.#dropUpload();
   }
 
@@ -443,13 +516,18 @@ export class FileTransferConnection {
     this.#headerTimer = undefined;
     if (this.#isEnding()) return;
     this.#closeReason = "header timeout";
-    this.#logOp({ id: null, op: undefined, code: "HEADER_TIMEOUT" }, performance.now());
+    // A trailer that trickles belongs to its put: the put's id, and its partial kept for a resume.
+    const upload = this.#upload;
+    if (upload === undefined)
+      this.#logOp({ id: null, op: undefined, code: "HEADER_TIMEOUT" }, performance.now());
     const ms = this.#ctx.limits.headerTimeoutMs;
+    const what = upload === undefined ? "a request header" : "the put's trailer";
     this.#closeWithError(
-      null,
+      upload?.request.id ?? null,
       "HEADER_TIMEOUT",
-      `a request header took longer than ${ms} ms to arrive whole`,
+      `${what} took longer than ${ms} ms to arrive whole`,
     );
+    if (!this.#inEvent) void this.#dropUpload();
   }
 
   #onIdle(): void {
@@ -466,10 +544,18 @@ export class FileTransferConnection {
 
   /** The peer sent FIN: fine between frames, a truncation inside one (a put keeps what it got). */
   async #onPeerEnd(): Promise<void> {
-    const end = this.#decoder.end();
+    const decoded = this.#decoder.end();
+    const upload = this.#upload;
+    const end =
+      decoded.clean && upload?.awaitingTrailer === true
+        ? ({
+            clean: false,
+            code: "TRUNCATED_FRAME",
+            message: "connection ended before the put's trailer",
+          } as const)
+        : decoded;
     if (end.clean) return;
     this.#closeReason = end.code;
-    const upload = this.#upload;
     if (upload === undefined) this.#logOp({ id: null, op: undefined, code: end.code }, performance.now());
     // With allowHalfOpen the peer may still read: tell it why, then close.
     this.#closeWithError(upload?.request.id ?? null, end.code, end.message);
@@ -547,18 +633,16 @@ export class FileTransferConnection {
   }
 }
 
-/** As many entries as fit one reply header; the client asks for the rest with `after`. */
-function fitListPage(files: ListedFile[], maxHeaderBytes: number): ListedFile[] {
-  const budget = maxHeaderBytes - LIST_REPLY_OVERHEAD_BYTES;
-  let used = 0;
-  let count = 0;
-  for (const file of files) {
-    if (count === FILE_TRANSFER_LIMITS.maxListEntries) break;
-    used += Buffer.byteLength(JSON.stringify(file)) + 1;
-    if (used > budget) break;
-    count += 1;
-  }
-  return files.slice(0, count);
+/** A list page fits one reply header (the reply without entries is `emptyReplyBytes`) and maxListEntries. */
+function listPageFits(emptyReplyBytes: number, maxHeaderBytes: number): (page: ListedFile[]) => boolean {
+  let usedBytes = emptyReplyBytes;
+  let counted = 0;
+  return (page) => {
+    for (; counted < page.length; counted += 1) {
+      usedBytes += Buffer.byteLength(JSON.stringify(page[counted])) + (counted === 0 ? 0 : 1);
+    }
+    return page.length <= FILE_TRANSFER_LIMITS.maxListEntries && usedBytes <= maxHeaderBytes;
+  };
 }
 
 function notFound(name: string): SocklabError {

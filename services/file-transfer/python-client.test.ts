@@ -4,7 +4,10 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningFileTransferServer } from "./file-transfer-server.ts";
-import { startTemporaryFileTransfer } from "./testing/start-temporary-file-transfer.ts";
+import {
+  startTemporaryFileTransfer,
+  type TemporaryFileTransfer,
+} from "./testing/start-temporary-file-transfer.ts";
 import { RawTestConnection } from "./testing/raw-test-connection.ts";
 import { waitUntil } from "./testing/wait-until.ts";
 
@@ -37,9 +40,14 @@ function runPythonClient(port: number, ...args: string[]): Promise<PythonRun> {
   });
 }
 
-async function setup(): Promise<{ server: RunningFileTransferServer; dir: string; storeDir: string }> {
-  const { server, workDir, storeDir } = await startTemporaryFileTransfer(cleanups, { log: () => undefined });
-  return { server, dir: workDir, storeDir };
+async function setup(): Promise<{
+  server: RunningFileTransferServer;
+  dir: string;
+  storeDir: string;
+  logs: TemporaryFileTransfer["logs"];
+}> {
+  const { server, workDir, storeDir, logs } = await startTemporaryFileTransfer(cleanups);
+  return { server, dir: workDir, storeDir, logs };
 }
 
 describe("the Python client in docs/protocols", () => {
@@ -97,5 +105,51 @@ describe("the Python client in docs/protocols", () => {
     expect(put).toMatchObject({ exitCode: 0, stderr: "" });
     expect(put.stdout).toContain("resumed from byte 200000");
     expect((await readFile(join(storeDir, "resume.bin"))).equals(body)).toBe(true);
+  });
+
+  it("uploads in one pass with --hash-after, the hash in a trailer, and resumes such an upload", async () => {
+    const { server, dir, storeDir, logs } = await setup();
+    const port = server.address.port;
+    const body = randomBytes(1_500_000);
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    await writeFile(join(dir, "after.bin"), body);
+    const raw = await RawTestConnection.open(port);
+    cleanups.push(() => Promise.resolve(raw.destroy()));
+    await raw.request({ op: "put", id: 1, name: "after.bin", size: body.length, trailer: true });
+    raw.send(body.subarray(0, 600_000));
+    raw.end();
+    await raw.serverClosed();
+    await waitUntil("the server to log the cut upload", () =>
+      logs.find((line) => line.op === "put" && line.code === "TRUNCATED_BODY"),
+    );
+
+    const put = await runPythonClient(port, "put", "--hash-after", join(dir, "after.bin"));
+    expect(put).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(put.stdout).toContain(
+      `stored after.bin (${body.length} bytes, sha256 ${sha256}), resumed from byte 600000`,
+    );
+    expect((await readFile(join(storeDir, "after.bin"))).equals(body)).toBe(true);
+    expect(logs.filter((line) => line.op === "put" && line.ok === true)).toMatchObject([
+      { hashIn: "trailer" },
+    ]);
+  });
+
+  it("abandons the partial uploads of a name", async () => {
+    const { server, storeDir } = await setup();
+    const port = server.address.port;
+    const raw = await RawTestConnection.open(port);
+    cleanups.push(() => Promise.resolve(raw.destroy()));
+    await raw.request({ op: "put", id: 1, name: "left.bin", size: 10, trailer: true });
+    raw.send("12345");
+    raw.end();
+    await raw.serverClosed();
+    const partialDir = join(storeDir, ".socklab", "partial");
+    await waitUntil("the partial to be let go", async () => {
+      const abandon = await runPythonClient(port, "abandon", "left.bin");
+      return abandon.stdout.includes("abandoned 1 partial uploads of left.bin (5 bytes)")
+        ? abandon
+        : undefined;
+    });
+    expect(await readdir(partialDir)).toEqual([]);
   });
 });

@@ -1,0 +1,59 @@
+// socklab's library: start labs on any compose files, read and wait for socket tables at both ends,
+// drive sockets step by step, run commands in containers, clean up. The vitest matchers are the
+// subpath `socklab/matchers`, so that this entry does not need vitest.
+export {
+  startLab,
+  SOCKLAB_LAB,
+  type Lab,
+  type StartLabOptions,
+  type ExecOptions,
+  type ExecResult,
+} from "./lab/start-lab.ts";
+export { sweepLeftovers, type SweepReport } from "./lab/sweep-leftovers.ts";
+export { TEST_PROJECT_PREFIX, COMPOSE_PROJECT_LABEL } from "./lab/lab-project.ts";
+export {
+  resolveComposeProject,
+  listComposeServices,
+  requireKnownServices,
+  SOCKLAB_COMPOSE_FILE,
+  type ComposeProject,
+  type ComposeProjectOptions,
+} from "./compose/compose-project.ts";
+export { execInContainer } from "./docker/exec-in-container.ts";
+export { readJsonLogLines } from "./docker/read-container-logs.ts";
+export { pingEngine } from "./docker/ping-engine.ts";
+export { pruneSupersededImages } from "./docker/prune-superseded-images.ts";
+export { readSocketTable, type SocketTable } from "./socket-table/read-socket-table.ts";
+export { readEnds, type ConnectionEnd } from "./socket-table/read-ends.ts";
+export {
+  waitForSocket,
+  waitForNoSocket,
+  type LabContainer,
+  type WaitForSocketOptions,
+} from "./socket-table/wait-for-socket.ts";
+export { matchesSocket, describeMatch, type SocketMatch } from "./socket-table/socket-match.ts";
+export { formatSocketTable, type FormatSocketTableOptions } from "./socket-table/format-socket-table.ts";
+export { parseProcNet, type ProcNetFile } from "./socket-table/parse-proc-net.ts";
+export { parseSs, type SsEntry } from "./socket-table/parse-ss.ts";
+export type {
+  SocketEntry,
+  SocketSummary,
+  SocketState,
+  TcpState,
+  UdpState,
+  SocketProtocol,
+  SocketOwner,
+  SocketTimer,
+} from "./socket-table/socket-entry.ts";
+export {
+  startPuppet,
+  type Puppet,
+  type PuppetCommand,
+  type PuppetEvent,
+  type PuppetEventName,
+  type PuppetEvents,
+  type Endpoints,
+} from "./puppet/start-puppet.ts";
+export { waitFor, type WaitOptions } from "./wait-for.ts";
+export { SocklabError } from "../protocol/socklab-error.ts";
+export { ERROR_CODES, EXIT, exitCodeFor, isErrorCode, type ErrorCode } from "../protocol/error-codes.ts";
