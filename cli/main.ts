@@ -8,6 +8,7 @@ import { registerFileCommands } from "./commands/file-commands.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
+import { registerTraceCommand } from "./commands/trace-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
 import { SOCKLAB_ROOT } from "../labkit/compose/compose-project.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
@@ -35,6 +36,7 @@ const COMMANDS = [
   registerChatCommand,
   registerNetstatCommand,
   registerTourCommand,
+  registerTraceCommand,
 ];
 for (const register of COMMANDS) register(program);
 

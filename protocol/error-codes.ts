@@ -135,6 +135,12 @@ export const ERROR_CODES = {
   ERR_WAIT_TIMEOUT: spec(EXIT.labFailed, "a condition awaited did not hold before the deadline"),
   ERR_SOCKET_WAIT_TIMEOUT: spec(EXIT.labFailed, "a socket awaited did not appear or leave in time"),
   ERR_UNSUPPORTED: spec(EXIT.unsupported, "the kernel or engine lacks a feature (named in the message)"),
+  ERR_TRACEFS_UNREACHABLE: spec(
+    EXIT.unsupported,
+    "the kernel's tracepoints cannot be read through tracefs here",
+  ),
+  ERR_CAPTURE_FAILED: spec(EXIT.labFailed, "tcpdump in a lab container's namespace did not start"),
+  ERR_TRACE_OPTIONS: spec(EXIT.usage, "a trace was asked for what it cannot record (no service, no address)"),
   // Programming errors and test or bench machinery: never the user's input.
   ERR_DECODER_BUSY: spec(EXIT.labFailed, "a decoder was fed while a body was being streamed"),
   ERR_BAD_BODY_SIZE: spec(EXIT.labFailed, "a body length that is not a safe non-negative integer"),
