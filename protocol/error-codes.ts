@@ -139,6 +139,7 @@ export const ERROR_CODES = {
     EXIT.unsupported,
     "the kernel's tracepoints cannot be read through tracefs here",
   ),
+  ERR_TRACE_EVIDENCE: spec(EXIT.labFailed, "a traced check failed; its evidence folder is named"),
   ERR_CAPTURE_FAILED: spec(EXIT.labFailed, "tcpdump in a lab container's namespace did not start"),
   ERR_TRACE_OPTIONS: spec(EXIT.usage, "a trace was asked for what it cannot record (no service, no address)"),
   // Programming errors and test or bench machinery: never the user's input.

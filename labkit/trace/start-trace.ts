@@ -139,7 +139,10 @@ export async function startTrace(lab: TracedLab, options: TraceOptions): Promise
     });
     for (const line of pending.splice(0)) addLine(builder, line, emit);
     if (options.packets !== false) {
-      const filter = options.port !== undefined ? `tcp and port ${options.port}` : "tcp";
+      // Loopback is left out: the lab's ends are their lab addresses, and libpcap counts each
+      // loopback packet twice but writes it once (a healthcheck would look like lost packets).
+      const notLoopback = "not (net 127.0.0.0/8 or ip6 host ::1)";
+      const filter = `tcp and ${notLoopback}${options.port !== undefined ? ` and port ${options.port}` : ""}`;
       await Promise.all(
         ends.map(async (end) => {
           const capture = await startPacketCapture(
