@@ -1,8 +1,12 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../../labkit/docker/docker-client.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { TRACE_HELPER_LABEL } from "../../labkit/trace/start-helper-container.ts";
 import { startTrace, type TraceRecorder } from "../../labkit/trace/start-trace.ts";
+import { withTraceEvidence } from "../../labkit/trace/write-trace-evidence.ts";
 import type { PacketEvent, Timeline, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import "../../labkit/trace/trace-matchers.ts";
 
@@ -51,7 +55,7 @@ function clientPortOf(timeline: Timeline, remotePort: number): number {
   return syn.local.port;
 }
 
-async function traceEcho(trace: TraceRecorder): Promise<Timeline> {
+async function traceEchoWithoutStop(trace: TraceRecorder): Promise<void> {
   expect(await lab.sh("workbench", `echo hi | nc -q1 tcp-echo ${ECHO_PORT}`)).toBe("hi\n");
   await trace.waitForEvent(isTransition("tcp-echo", "CLOSE"), {
     timeoutMs: WAIT_MS,
@@ -61,6 +65,10 @@ async function traceEcho(trace: TraceRecorder): Promise<Timeline> {
     timeoutMs: WAIT_MS,
     what: "the workbench's TIME_WAIT",
   });
+}
+
+async function traceEcho(trace: TraceRecorder): Promise<Timeline> {
+  await traceEchoWithoutStop(trace);
   return trace.stop();
 }
 
@@ -171,5 +179,51 @@ describe("a trace of resets", () => {
     const resets = timeline.events.filter((e) => e.kind === "reset").map((e) => `${e.end} ${e.direction}`);
     expect(resets.sort()).toEqual(["tcp-echo received", "workbench sent"]);
     expect(wireAt(timeline, clientPort)).toEqual(["out S", "in S.", "out .", "out R."]);
+  });
+});
+
+describe("evidence of a failing traced check", () => {
+  it("writes the ladder, both tables and both captures to a folder named in the failure", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "socklab-trace-evidence-"));
+    try {
+      await using trace = await startTrace(lab, {
+        services: ["workbench", "tcp-echo"],
+        port: ECHO_PORT,
+        keepPcap: true,
+      });
+      const failing = withTraceEvidence(
+        lab,
+        trace,
+        "a deliberately failing check",
+        async () => {
+          await traceEchoWithoutStop(trace);
+          expect(trace).toHaveTransitions({ service: "workbench", remotePort: ECHO_PORT }, [
+            "SYN_SENT",
+            "CLOSING",
+          ]);
+        },
+        root,
+      );
+      const error = await failing.then(
+        () => undefined,
+        (thrown: unknown) => thrown as Error,
+      );
+      const folder =
+        /trace evidence \(ladder, tables, pcap\) in (.+)$/m.exec(error?.message ?? "")?.[1] ?? "";
+      expect(error?.message).toMatch(/to go through SYN_SENT CLOSING; it went through SYN_SENT ESTABLISHED/);
+      expect(path.dirname(folder)).toBe(root);
+      expect((await readdir(folder)).sort()).toEqual([
+        "ladder.svg",
+        "ladder.txt",
+        "tables.txt",
+        "tcp-echo.pcap",
+        "timeline.jsonl",
+        "workbench.pcap",
+      ]);
+      expect(await readFile(path.join(folder, "ladder.txt"), "utf8")).toContain("■ TIME_WAIT");
+      expect(await readFile(path.join(folder, "tables.txt"), "utf8")).toContain("TIME_WAIT");
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
