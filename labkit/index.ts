@@ -54,6 +54,28 @@ export {
   type PuppetEvents,
   type Endpoints,
 } from "./puppet/start-puppet.ts";
+export {
+  startTrace,
+  type TracedLab,
+  type TraceOptions,
+  type TraceRecorder,
+  type TraceLosses,
+} from "./trace/start-trace.ts";
+export { renderLadderText } from "./trace/render-ladder-text.ts";
+export { renderLadderSvg } from "./trace/render-ladder-svg.ts";
+export { transitionsAt, type TraceEndMatch, type EndTransitions } from "./trace/transitions-at.ts";
+export { writeTraceEvidence, withTraceEvidence } from "./trace/write-trace-evidence.ts";
+export type {
+  Timeline,
+  TraceEvent,
+  TransitionEvent,
+  ResetEvent,
+  RetransmitEvent,
+  PacketEvent,
+  TraceState,
+  StatesSource,
+  SocketAddress,
+} from "./trace/trace-event.ts";
 export { waitFor, type WaitOptions } from "./wait-for.ts";
 export { SocklabError } from "../protocol/socklab-error.ts";
 export { ERROR_CODES, EXIT, exitCodeFor, isErrorCode, type ErrorCode } from "../protocol/error-codes.ts";

@@ -1,13 +1,11 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { createInterface } from "node:readline";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { dockerClient } from "../docker/docker-client.ts";
 import { execInContainer } from "../docker/exec-in-container.ts";
 import { waitFor } from "../wait-for.ts";
+import { TRACEFS_READER_SCRIPT } from "./tracefs-reader-script.ts";
 import { startHelperContainer, TRACE_HELPER_LABEL, type HelperContainer } from "./start-helper-container.ts";
 
-const READER_SCRIPT = readFileSync(path.join(import.meta.dirname, "tracefs-reader.py"), "utf8");
 /** tracefs instances socklab makes are named with this prefix (and the helper's name). */
 const INSTANCE_PREFIX = "socklab-trace-";
 const INSTANCE_LABEL = "org.socklab.tracefs-instance";
@@ -46,7 +44,7 @@ export async function startTracefsReader(
     Entrypoint: ["python3"],
     Cmd: [
       "-c",
-      READER_SCRIPT,
+      TRACEFS_READER_SCRIPT,
       instance,
       String(options.bufferKb),
       INSTANCE_PREFIX,

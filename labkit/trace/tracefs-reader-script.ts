@@ -1,4 +1,7 @@
-# Runs in socklab's privileged trace helper: makes a tracefs instance of its own, enables the TCP
+// The privileged trace helper's program (python3 -c), kept as a string so that the compiled
+// package carries it without a data file beside the JavaScript. Arguments: the instance's name,
+// its buffer in KiB, the prefix of socklab's instances, and the instances of helpers still running.
+export const TRACEFS_READER_SCRIPT = `# Runs in socklab's privileged trace helper: makes a tracefs instance of its own, enables the TCP
 # tracepoints on the TAI clock, streams trace_pipe to stdout until /tmp/stop appears, then drains
 # it, reports overruns and removes the instance, leaving tracefs as it found it.
 import os, select, subprocess, sys, time
@@ -11,7 +14,7 @@ out = sys.stdout.buffer
 
 
 def say(line):
-    out.write(("#socklab " + line + "\n").encode())
+    out.write(("#socklab " + line + "\\n").encode())
     out.flush()
 
 
@@ -78,3 +81,4 @@ finally:
         except OSError:
             pass
     os.rmdir(instance)
+`;
