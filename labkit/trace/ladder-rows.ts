@@ -43,6 +43,8 @@ export function ladderRows(timeline: Timeline): Ladder {
         lane,
         laneByAddress.get(event.remote.address) ?? edgeOf(lane, lanes.length),
       );
+    } else if (event.kind === "transition" && event.from === event.to) {
+      rows.push({ kind: "note", atNs: event.atNs, lane, text: `still ${event.to}${port}` });
     } else if (event.kind === "transition") {
       const mark = event.inferred ? "?" : "";
       rows.push({ kind: "state", atNs: event.atNs, lane, text: `${event.to}${mark}${port}` });

@@ -21,7 +21,10 @@ interface EventAtEnd {
   remote: SocketAddress;
 }
 
-/** A socket changed state (sock:inet_sock_set_state), or, when `inferred`, packets imply it did. */
+/**
+ * A socket changed state (sock:inet_sock_set_state), or, when `inferred`, packets imply it did.
+ * `from` may equal `to`: the kernel reports close() of a socket in CLOSING as CLOSING -> CLOSING.
+ */
 export interface TransitionEvent extends EventAtEnd {
   kind: "transition";
   from: TraceState;

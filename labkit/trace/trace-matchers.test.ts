@@ -28,3 +28,16 @@ describe("toHaveTransitions", () => {
     ).toThrow(/there were 2 \(name a port\)/);
   });
 });
+
+describe("toHaveTransitions on a state the kernel reports again", () => {
+  it("skips a transition into the state the socket was already in (close() in CLOSING)", () => {
+    const timeline = recordedTimeline();
+    const repeated = timeline.events.map((event) =>
+      event.kind === "transition" && event.local.port === 53596 && event.to === "FIN_WAIT2"
+        ? [event, { ...event, from: "FIN_WAIT2" as const }]
+        : [event],
+    );
+    const withRepeat = { ...timeline, events: repeated.flat() };
+    expect(withRepeat).toHaveTransitions({ service: "workbench", localPort: 53596 }, [...CLIENT]);
+  });
+});

@@ -20,7 +20,8 @@ export interface EndTransitions {
 export function transitionsAt(timeline: Timeline, match: TraceEndMatch): EndTransitions[] {
   const byConnection = new Map<string, TransitionEvent[]>();
   for (const event of timeline.events) {
-    if (event.kind !== "transition" || event.end !== match.service) continue;
+    // The kernel reports close() in CLOSING as CLOSING -> CLOSING: no change of state.
+    if (event.kind !== "transition" || event.end !== match.service || event.from === event.to) continue;
     if (match.localPort !== undefined && event.local.port !== match.localPort) continue;
     if (match.remotePort !== undefined && event.remote.port !== match.remotePort) continue;
     if (match.remoteAddress !== undefined && event.remote.address !== match.remoteAddress) continue;
