@@ -7,6 +7,7 @@ import { startTrace, type TracedLab, type TraceRecorder } from "../../labkit/tra
 import type { Timeline, TraceEvent } from "../../labkit/trace/trace-event.ts";
 import { EXIT } from "../exit-codes.ts";
 import { positiveInt } from "../parse-int-option.ts";
+import { composeTarget } from "../lab/compose-target.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
 
@@ -67,7 +68,8 @@ async function runTrace(services: readonly string[], options: TraceCommandOption
   const running = await requireRunningLab(services);
   const traced = services.length > 0 ? running.filter((s) => services.includes(s.service)) : running;
   const lab: TracedLab = {
-    projectName: process.env["COMPOSE_PROJECT_NAME"] || "socklab",
+    // Names and labels the helpers only: the lab's containers are found by requireRunningLab.
+    projectName: composeTarget().projectName ?? "socklab",
     networkName: traced[0]?.networks[0] ?? "",
     container: (service) => ({
       name: service,

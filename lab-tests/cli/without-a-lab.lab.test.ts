@@ -35,6 +35,7 @@ const NEEDS_A_LAB: readonly (readonly [args: readonly string[], message: string]
   [["netstat"], NOT_RUNNING],
   [["capture", "tcp-echo", "--seconds", "1", "--output", "{dir}/none.pcap"], NOT_RUNNING],
   [["tour"], NOT_RUNNING],
+  [["trace", "--seconds", "1"], NOT_RUNNING],
   [["logs"], NO_CONTAINER],
   [["logs", "-f", "tcp-echo"], NO_CONTAINER],
 ];
@@ -80,6 +81,7 @@ const COMMANDS = [
   "chat",
   "netstat",
   "tour",
+  "trace",
 ];
 
 describe("socklab --help", () => {
