@@ -42,7 +42,7 @@ FROM ${NODE_IMAGE} AS workbench
 LABEL org.socklab.image="true"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      netcat-openbsd socat iproute2 iptables net-tools tcpdump iperf3 sockperf python3 procps less \
+      netcat-openbsd socat iproute2 iptables net-tools tcpdump iperf3 sockperf python3 procps less strace \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production SOCKLAB_IN_WORKBENCH=1
@@ -57,8 +57,10 @@ COPY protocol/ protocol/
 COPY clients/ clients/
 COPY labkit/ labkit/
 COPY cli/ cli/
-# The Python clients of docs/protocols, so that a learner runs them where the services are.
+# The Python clients of docs/protocols and the exercises' checkers, so that a learner runs them
+# where the services are.
 COPY docs/protocols/*.py docs/protocols/
+COPY docs/exercises/*.py docs/exercises/
 RUN ln -s /app/cli/main.ts /usr/local/bin/socklab
 WORKDIR /home/lab
 CMD ["sleep", "infinity"]

@@ -2,11 +2,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
+import { registerCheckCommand } from "./commands/check-command.ts";
 import { registerChatCommand } from "./commands/chat-command.ts";
 import { registerEchoCommand } from "./commands/echo-command.ts";
 import { registerFileCommands } from "./commands/file-commands.ts";
 import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
+import { registerRunCommands } from "./commands/run-commands.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerTraceCommand } from "./commands/trace-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
@@ -35,7 +37,9 @@ const COMMANDS = [
   registerFileCommands,
   registerChatCommand,
   registerNetstatCommand,
+  registerRunCommands,
   registerTourCommand,
+  registerCheckCommand,
   registerTraceCommand,
 ];
 for (const register of COMMANDS) register(program);

@@ -80,6 +80,7 @@ export const ERROR_CODES = {
   ERR_SOURCE_TOO_SHORT: spec(EXIT.usage, "the local file ended before its announced size"),
   ERR_CHAT_BAD_TEXT: spec(EXIT.usage, "a chat line, nick or room that the protocol cannot carry"),
   ERR_CHAT_LINE_TOO_LONG: spec(EXIT.usage, "a chat line above the protocol's 512 bytes"),
+  ERR_UNKNOWN_EXERCISE: spec(EXIT.usage, "an exercise number that `socklab check` has no check for"),
   // The local file system, as Node names its errors.
   ENOENT: spec(EXIT.usage, "no such local file or folder"),
   EISDIR: spec(EXIT.usage, "a folder where a file was expected"),
@@ -113,6 +114,7 @@ export const ERROR_CODES = {
   EPIPE: spec(EXIT.network, "the peer stopped reading"),
   // What a peer's protocol refused, or what did not match.
   ERR_ECHO_MISMATCH: spec(EXIT.mismatch, "the echo came back different from what was sent"),
+  ERR_CHECK_FAILED: spec(EXIT.mismatch, "the learner's work for an exercise did not pass its check (FAIL)"),
   ERR_CHAT_SYNTAX: spec(EXIT.refused, "a line that is not an IRC message"),
   ERR_CHAT_BAD_MESSAGE: spec(EXIT.refused, "an IRC message that cannot be serialized"),
   ERR_CHAT_REFUSED: spec(EXIT.refused, "the chat server refused the request"),

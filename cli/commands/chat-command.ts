@@ -1,9 +1,11 @@
 import readline from "node:readline";
 import { styleText } from "node:util";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { ChatClient, type ChatEvent } from "../../clients/chat/chat-client.ts";
 import { formatPlainServerLine } from "../../protocol/chat/format-plain-server-line.ts";
 import { serializeIrcMessage } from "../../protocol/chat/serialize-irc-message.ts";
+import { validateNick } from "../../protocol/chat/validate-nick.ts";
+import { validateRoom } from "../../protocol/chat/validate-room.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { EXIT, exitCodeFor } from "../exit-codes.ts";
 import { insideWorkbench, runInWorkbench } from "../lab/run-in-workbench.ts";
@@ -33,12 +35,12 @@ export function registerChatCommand(program: Command): void {
   program
     .command("chat")
     .description("chat in a room of the chat service (nc users and IRC clients see you there too)")
-    .option(
-      "--nick <nick>",
-      "your nickname",
-      process.env["USER"] && process.env["USER"] !== "root" ? process.env["USER"] : "learner",
+    .addOption(
+      new Option("--nick <nick>", "your nickname (up to 16 letters, digits or - [ ] \\ ` _ ^ { | })")
+        .default(defaultNick())
+        .argParser(nickOption),
     )
-    .option("--room <room>", "the room to join", "#lab")
+    .addOption(new Option("--room <room>", "the room to join").default("#lab").argParser(roomOption))
     .option("--host <host>", "the chat service", "chat")
     .addOption(new Option("--port <port>", "its port").default(6667).argParser(positiveInt))
     .addHelpText(
@@ -49,8 +51,10 @@ With stdin not a terminal, each input line is sent and the session ends (with /q
 Examples:
   socklab chat --nick alice
   printf 'hello\\n' | socklab chat --nick bot --room '#test'
-Exit codes: 0 you quit, 3 the connection failed or the server closed it, 5 the lab is not running,
-  6 the server refused the nick.`,
+Ctrl-D (or /quit) leaves, Ctrl-C too; both say QUIT to the server first.
+Exit codes: 0 you quit, 2 bad arguments (a nick or room name the service would refuse), 3 the
+  connection failed or the server closed it, 5 the lab is not running, 6 the server refused the nick
+  (taken), 130 Ctrl-C.`,
     )
     .action(async (options: ChatOptions) => {
       process.exitCode = insideWorkbench()
@@ -73,34 +77,87 @@ async function chat(options: ChatOptions): Promise<number> {
     process.stderr.write(`socklab chat: ${code}: ${(error as Error).message}\n`);
     return exitCodeFor(code);
   }
+  const interactive = process.stdin.isTTY && process.stdout.isTTY;
   const input = readline.createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: process.stdin.isTTY,
   });
-  const interactive = process.stdin.isTTY && process.stdout.isTTY;
-  input.setPrompt(`${client.room ?? options.room} ${client.nick}> `);
-  client.on("event", (event) => show(input, event, interactive));
-  let quitting = false;
+  let inputOpen = true;
+  // The exit code once this end decided to leave (Ctrl-C, Ctrl-D, /quit); undefined while it has not.
+  let leaving: number | undefined;
+  const screen = { input, interactive, isOpen: () => inputOpen, isLeaving: () => leaving !== undefined };
+  const refreshPrompt = (): void => input.setPrompt(`${client.room ?? "(no room)"} ${client.nick}> `);
+  refreshPrompt();
+  const leave = (exitCode: number): void => {
+    if (leaving !== undefined) return;
+    leaving = exitCode;
+    // Saying QUIT lets the room hear "quit (Quit)" rather than a dropped connection.
+    client.quit().catch(() => client.abort());
+  };
   const closed = new Promise<number>((resolve) =>
     client.on("close", (reason) => {
-      if (!quitting) process.stderr.write(`socklab chat: the server closed the connection: ${reason}\n`);
+      if (leaving === undefined)
+        process.stderr.write(`socklab chat: the server closed the connection: ${reason}\n`);
+      process.off("SIGINT", interrupt);
+      inputOpen = false;
       input.close();
-      resolve(quitting ? EXIT.ok : EXIT.network);
+      resolve(leaving ?? EXIT.network);
     }),
   );
+  // Ctrl-C at a terminal reaches readline as a key, elsewhere as the signal: both leave with 130.
+  const interrupt = (): void => {
+    if (interactive) process.stdout.write("\n");
+    leave(EXIT.interrupted);
+  };
+  input.on("SIGINT", interrupt);
+  process.on("SIGINT", interrupt);
   input.on("line", (line) => {
-    if (/^\/quit\b/i.test(line.trim())) quitting = true;
-    if (line.trim() !== "") client.sendLine(line);
-    if (interactive) input.prompt();
+    if (leaving !== undefined) return;
+    if (/^\/quit\b/i.test(line.trim())) leaving = EXIT.ok;
+    try {
+      if (line.trim() !== "") client.sendLine(line);
+    } catch (error) {
+      process.stderr.write(`socklab chat: ${(error as Error).message}\n`);
+    }
+    if (interactive && leaving === undefined) input.prompt();
   });
+  // Ctrl-D at a terminal, or the end of piped input.
   input.on("close", () => {
-    if (quitting || client.closed) return;
-    quitting = true;
-    void client.quit();
+    inputOpen = false;
+    if (client.closed) return;
+    if (interactive) process.stdout.write("\n");
+    leave(EXIT.ok);
+  });
+  // What came while joining: the greeting and the room's members (an IRC client's notice aside).
+  for (const event of client.history) if (event.kind !== "irc") show(screen, event);
+  client.on("event", (event) => {
+    refreshPrompt();
+    show(screen, event);
   });
   if (interactive) input.prompt();
   return closed;
+}
+
+// $USER when the service would take it as a nick ("john.doe" it would not), else "learner".
+function defaultNick(): string {
+  const user = process.env["USER"];
+  return user && user !== "root" && validateNick(user) === undefined ? user : "learner";
+}
+
+// The service's own rules, checked before connecting: a nick it would refuse is a usage error (exit 2).
+function nickOption(text: string): string {
+  const problem = validateNick(text);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return text;
+}
+
+// "lab" means "#lab", as /join takes it.
+function roomOption(text: string): string {
+  const room = text.startsWith("#") ? text : `#${text}`;
+  const problem = validateRoom(room);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return room;
 }
 
 function describeEvent(event: ChatEvent): string {
@@ -109,16 +166,24 @@ function describeEvent(event: ChatEvent): string {
   return formatPlainServerLine(event);
 }
 
+interface Screen {
+  input: readline.Interface;
+  interactive: boolean;
+  isOpen(): boolean;
+  isLeaving(): boolean;
+}
+
 // Clear the line being typed, print the incoming one, then redraw the prompt with what was typed.
-function show(input: readline.Interface, event: ChatEvent, interactive: boolean): void {
-  const style = STYLE_BY_KIND[event.kind];
+function show(screen: Screen, event: ChatEvent): void {
+  // The server's farewell to a client that is leaving is no error.
+  const style = event.kind === "error" && screen.isLeaving() ? "dim" : STYLE_BY_KIND[event.kind];
   const text = describeEvent(event);
-  if (!interactive) {
-    process.stdout.write(`${text}\n`);
+  if (!screen.interactive || !screen.isOpen()) {
+    process.stdout.write(`${screen.interactive && style ? styleText(style, text) : text}\n`);
     return;
   }
   readline.clearLine(process.stdout, 0);
   readline.cursorTo(process.stdout, 0);
   process.stdout.write(`${style ? styleText(style, text) : text}\n`);
-  input.prompt(true);
+  if (!screen.isLeaving()) screen.input.prompt(true);
 }

@@ -1,8 +1,6 @@
 // The file commands run as the real CLI (a child process, as in the workbench) against the real
 // server in-process on 127.0.0.1: tests may join what code may not.
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -11,9 +9,15 @@ import { startTcpRelay } from "../../services/file-transfer/testing/start-tcp-re
 import { startTemporaryFileTransfer } from "../../services/file-transfer/testing/start-temporary-file-transfer.ts";
 import { waitUntil } from "../../services/file-transfer/testing/wait-until.ts";
 import { EXIT } from "../exit-codes.ts";
+import {
+  CLI_MAIN,
+  socklab as runSocklab,
+  startSocklab as startSocklabProcess,
+  type RunningCli,
+  type StartSocklabOptions,
+} from "../test-support/start-socklab.ts";
 import { registerFileCommands, serviceOptionArgs, type ServiceOptions } from "./file-commands.ts";
 
-const CLI_MAIN = join(import.meta.dirname, "..", "main.ts");
 const MIB = 1024 * 1024;
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -23,48 +27,12 @@ afterEach(async () => {
 
 const setup = () => startTemporaryFileTransfer(cleanups);
 
-interface RunningCli {
-  readonly stdout: string;
-  readonly stderr: string;
-  interrupt(): void;
-  /** Resolves with the exit code once the process has ended. */
-  exited: Promise<number>;
+function startSocklab(args: readonly string[], options?: StartSocklabOptions): RunningCli {
+  return startSocklabProcess(args, cleanups, options);
 }
 
-/** Starts `socklab ...args` as in the workbench (where it talks to the service directly). */
-function startSocklab(args: readonly string[], cwd?: string): RunningCli {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-    env: { ...process.env, SOCKLAB_IN_WORKBENCH: "1" },
-    ...(cwd === undefined ? {} : { cwd }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  const exited = once(child, "close").then(([code]) => (code as number | null) ?? -1);
-  cleanups.push(async () => {
-    child.kill("SIGKILL");
-    await exited;
-  });
-  return {
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-    interrupt: () => child.kill("SIGINT"),
-    exited,
-  };
-}
-
-async function socklab(
-  args: readonly string[],
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const cli = startSocklab(args);
-  const exitCode = await cli.exited;
-  return { exitCode, stdout: cli.stdout, stderr: cli.stderr };
+function socklab(args: readonly string[], options?: StartSocklabOptions) {
+  return runSocklab(args, cleanups, options);
 }
 
 const at = (port: number) => ["--host", "127.0.0.1", "--port", String(port)];
@@ -113,26 +81,43 @@ describe("socklab put and get: exit codes", () => {
     expect(run.stderr).toMatch(/error: /);
   });
 
-  it.each([
-    ["a file to upload that does not exist", (dir: string) => ["put", join(dir, "absent")], "ENOENT"],
-    ["a folder to upload", (dir: string) => ["put", dir, "dir"], "EISDIR"],
-    [
-      "a download into a folder that does not exist",
-      (dir: string) => ["get", "x", join(dir, "no", "x")],
-      "ENOENT",
-    ],
-    [
-      "a download under a path that is a file",
-      (dir: string) => ["get", "x", join(dir, "plain-file", "x")],
-      "ENOTDIR",
-    ],
-  ])("exits 2 on %s", async (_label, args, code) => {
-    const { server, storeDir, workDir } = await setup();
-    await writeFile(join(storeDir, "x"), "x");
-    await writeFile(join(workDir, "plain-file"), "not a folder");
-    const run = await socklab([...args(workDir), ...at(server.address.port)]);
-    expect(run.exitCode).toBe(EXIT.usage);
-    expect(run.stderr).toContain(code);
+  // Paths as a learner types them, relative to where socklab runs, and one absolute.
+  describe.each([
+    ["in the workbench", true],
+    ["on the host, before any container is started", false],
+  ])("%s", (_where, inWorkbench) => {
+    it.each([
+      ["a file to upload that does not exist", ["put", "absent"], "ENOENT", "cannot read absent: "],
+      [
+        "an absolute path to upload that does not exist",
+        ["put", "/nonexistent-socklab-file"],
+        "ENOENT",
+        "cannot read /nonexistent-socklab-file: ",
+      ],
+      ["a folder to upload", ["put", ".", "dir"], "EISDIR", "cannot upload .: it is a folder"],
+      [
+        "a download into a folder that does not exist",
+        ["get", "x", "no/x"],
+        "ENOENT",
+        "cannot write no/x: no such folder: no",
+      ],
+      [
+        "a download under a path that is a file",
+        ["get", "x", "plain-file/x"],
+        "ENOTDIR",
+        "cannot write plain-file/x: not a folder: plain-file",
+      ],
+    ])("exits 2 on %s, saying so once with the path as typed", async (_label, args, code, says) => {
+      const { server, storeDir, workDir } = await setup();
+      await writeFile(join(storeDir, "x"), "x");
+      await writeFile(join(workDir, "plain-file"), "not a folder");
+      const run = await socklab([...args, ...at(server.address.port)], { cwd: workDir, inWorkbench });
+      expect(run.exitCode).toBe(EXIT.usage);
+      expect(run.stderr).toMatch(new RegExp(`^socklab: ${code}: [^\\n]*\\n$`));
+      expect(run.stderr).toContain(says);
+      expect(run.stderr.split(code)).toHaveLength(2);
+      expect(run.stderr).not.toContain("/host");
+    });
   });
 
   it("exits 3 when nothing listens at the service's address", async () => {
@@ -185,7 +170,7 @@ describe("socklab put and get: exit codes", () => {
     await waitUntil("the local partial to hold part of the file", async () =>
       ((await stat(partial).catch(() => undefined))?.size ?? 0) > 0 ? true : undefined,
     );
-    cli.interrupt();
+    cli.signal("SIGINT");
     expect(await cli.exited).toBe(EXIT.interrupted);
     expect(cli.stderr).toContain("ERR_ABORTED");
     await expect(stat(target)).rejects.toMatchObject({ code: "ENOENT" });

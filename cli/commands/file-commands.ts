@@ -7,6 +7,9 @@ import {
 } from "../../clients/file-transfer/file-transfer-client.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { EXIT, exitCodeFor } from "../exit-codes.ts";
+import { checkFileToWrite } from "../local-files/check-file-to-write.ts";
+import { checkUploadSource } from "../local-files/check-upload-source.ts";
+import { isLocalFileError, localFileError } from "../local-files/local-file-error.ts";
 import { HOST_DIR_IN_CONTAINER, runInLabContainer } from "../lab/run-in-lab-container.ts";
 import { insideWorkbench, runInWorkbench } from "../lab/run-in-workbench.ts";
 import { createTransferProgress } from "../output/transfer-progress.ts";
@@ -38,13 +41,17 @@ export function registerFileCommands(program: Command): void {
       `\nExamples:\n  socklab put notes.txt\n  socklab put ./build/app.tar.gz app.tar.gz\n${EXIT_CODES_HELP}`,
     )
     .action(async (file: string, name: string | undefined, options: ServiceOptions) => {
-      process.exitCode = insideWorkbench()
-        ? await withClient(options, (client) => put(client, file, name ?? path.basename(file), options))
-        : await viaHostDir(
-            ["put", ...hostFileArgs(file), ...(name ? [name] : [path.basename(file)])],
-            file,
-            options,
-          );
+      process.exitCode = await afterCheck(
+        () => checkUploadSource(file),
+        () =>
+          insideWorkbench()
+            ? withClient(options, (client) => put(client, file, name ?? path.basename(file), options))
+            : viaHostDir(
+                ["put", ...hostFileArgs(file), ...(name ? [name] : [path.basename(file)])],
+                file,
+                options,
+              ),
+      );
     });
 
   withService(program.command("get"))
@@ -57,9 +64,13 @@ export function registerFileCommands(program: Command): void {
     )
     .action(async (name: string, file: string | undefined, options: ServiceOptions) => {
       const target = file ?? name;
-      process.exitCode = insideWorkbench()
-        ? await withClient(options, (client) => get(client, name, target, options))
-        : await viaHostDir(["get", name, ...hostFileArgs(target)], target, options);
+      process.exitCode = await afterCheck(
+        () => checkFileToWrite(target),
+        () =>
+          insideWorkbench()
+            ? withClient(options, (client) => get(client, name, target, options))
+            : viaHostDir(["get", name, ...hostFileArgs(target)], target, options),
+      );
     });
 
   withService(program.command("ls"))
@@ -158,9 +169,27 @@ async function withClient(
     await body(client);
     return EXIT.ok;
   } catch (error) {
-    const code =
-      error instanceof SocklabError ? error.code : ((error as NodeJS.ErrnoException).code ?? "ERR_FAILED");
-    process.stderr.write(`socklab: ${code}: ${(error as Error).message}\n`);
-    return exitCodeFor(code);
+    return report(error);
   }
+}
+
+// A local path the command cannot use is reported before anything connects or any container starts.
+async function afterCheck(check: () => Promise<void>, run: () => Promise<number>): Promise<number> {
+  try {
+    await check();
+  } catch (error) {
+    return report(error);
+  }
+  return run();
+}
+
+// One line: the stable code once, then what happened.
+function report(error: unknown): number {
+  const clear = isLocalFileError(error)
+    ? localFileError(error, `cannot ${error.syscall ?? "use"} ${error.path}`)
+    : error;
+  const code =
+    clear instanceof SocklabError ? clear.code : ((clear as NodeJS.ErrnoException).code ?? "ERR_FAILED");
+  process.stderr.write(`socklab: ${code}: ${(clear as Error).message}\n`);
+  return exitCodeFor(code);
 }

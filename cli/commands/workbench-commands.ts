@@ -1,8 +1,9 @@
-import { open, readFile, rename } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { countPcapPackets } from "../capture/count-pcap-packets.ts";
 import { EXIT } from "../exit-codes.ts";
+import { checkFileToWrite } from "../local-files/check-file-to-write.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { runCommand } from "../lab/run-command.ts";
 import { execInWorkbench, insideWorkbench } from "../lab/run-in-workbench.ts";
@@ -10,16 +11,24 @@ import { positiveInt } from "../parse-int-option.ts";
 
 const WORKBENCH_IMAGE = "socklab/workbench:latest";
 const MAX_CAPTURE_SECONDS = 3_600;
+// tcpdump's stderr: "tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length ..."
+const TCPDUMP_LISTENING = /^tcpdump: listening on /;
+// and at its end "12 packets captured", "... received by filter", "0 packets dropped by kernel".
+const TCPDUMP_COUNTS = /^\d+ packets? (captured|received by filter|dropped by kernel)$/;
 
 /** `shell` and `capture`: a prompt where the services are, and a pcap of one service's traffic. */
 export function registerWorkbenchCommands(program: Command): void {
+  // `shell ss -tan`: the command's options are its own, which commander passes through only when
+  // options are positional (socklab's before the subcommand, the subcommand's before its arguments).
+  program.enablePositionalOptions();
   program
     .command("shell")
     .description("a bash shell in the workbench, or one command run there")
-    .argument("[command...]", "run this instead of an interactive shell")
+    .argument("[command...]", "run this instead of an interactive shell (its options are its own)")
+    .passThroughOptions()
     .addHelpText(
       "after",
-      "\nExamples:\n  socklab shell\n  socklab shell 'echo hi | nc -N tcp-echo 7'\nExit codes: the shell's own (0 when it succeeds), 5 the lab is not running.",
+      "\nExamples:\n  socklab shell\n  socklab shell ss -tan\n  socklab shell 'echo hi | nc -N tcp-echo 7'\nExit codes: the shell's own (0 when it succeeds), 5 the lab is not running.",
     )
     .action(async (command: string[]) => {
       const bashArgs = command.length > 0 ? ["-c", command.join(" ")] : [];
@@ -44,11 +53,13 @@ export function registerWorkbenchCommands(program: Command): void {
     .addHelpText(
       "after",
       `
+It says when tcpdump is listening: traffic sent before that is not in the file.
 Open the file with Wireshark, or: tcpdump -nn -r FILE
 Examples:
   socklab capture tcp-echo --seconds 5
   socklab capture chat -o chat.pcap
-Exit codes: 0 ok, 2 bad arguments, 5 the lab is not running or SERVICE is not in it.`,
+Exit codes: 0 ok, 2 bad arguments, 4 tcpdump failed in the helper, 5 the lab is not running or SERVICE
+  is not in it.`,
     )
     .action(async (service: string, options: { seconds: number; output?: string; json?: boolean }) => {
       process.exitCode = await capture(service, options);
@@ -63,6 +74,8 @@ async function capture(
     process.stderr.write(`socklab capture: --seconds is at most ${MAX_CAPTURE_SECONDS}\n`);
     return EXIT.usage;
   }
+  // A file that cannot be written is the user's to fix (2), said before any container starts.
+  if (options.output !== undefined) await checkFileToWrite(options.output);
   const target = (await requireRunningLab([service])).find((s) => s.service === service);
   if (!target) return EXIT.labDown; // not reached: requireRunningLab throws when it is missing
   const output = path.resolve(
@@ -70,9 +83,20 @@ async function capture(
   );
   // eth0 only: the lab's traffic, not the healthchecks on loopback. -U writes each packet at once,
   // to stdout, so the file is written here, by this user. tcpdump drops root for its own user
-  // (SETUID, SETGID), after which timeout needs KILL to stop it.
-  const tcpdump = `timeout -s INT ${options.seconds} tcpdump -i eth0 -p -U -w - 2>/dev/null; true`;
+  // (SETUID, SETGID), after which timeout needs KILL to stop it; timeout exits 124 when it did.
+  const tcpdump = `timeout -s INT ${options.seconds} tcpdump -i eth0 -p -U -w -; s=$?; [ $s -eq 124 ] && exit 0; exit $s`;
   const partial = `${output}.partial`;
+  // The helper container takes a second or two to start: only tcpdump's own line says it captures.
+  const tcpdumpState = { listening: false };
+  const otherLines: string[] = [];
+  const onStderrLine = (line: string): void => {
+    if (!tcpdumpState.listening && TCPDUMP_LISTENING.test(line)) {
+      tcpdumpState.listening = true;
+      process.stderr.write(
+        `capturing ${service}'s traffic for ${options.seconds} s (tcpdump is listening on eth0): send yours now\n`,
+      );
+    } else if (!TCPDUMP_COUNTS.test(line)) otherLines.push(line);
+  };
   const code = await runCommand(
     "docker",
     [
@@ -97,9 +121,16 @@ async function capture(
       "-c",
       tcpdump,
     ],
-    { stdoutFile: await open(partial, "w") },
+    { stdoutFile: await open(partial, "w"), onStderrLine },
   );
-  if (code !== 0) return EXIT.labFailed;
+  if (code !== 0 || !tcpdumpState.listening) {
+    await rm(partial, { force: true });
+    const said = otherLines.length > 0 ? `: ${otherLines.join("; ")}` : "";
+    process.stderr.write(
+      `socklab: ERR_LAB_EXEC: tcpdump in the capture helper of ${service} ${tcpdumpState.listening ? `exited ${code}` : "never started listening"}${said}\n`,
+    );
+    return EXIT.labFailed;
+  }
   await rename(partial, output);
   const packets = countPcapPackets(await readFile(output));
   const summary = { service, file: output, seconds: options.seconds, packets };

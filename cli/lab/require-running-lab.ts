@@ -20,8 +20,10 @@ export async function requireRunningLab(
   needed: readonly string[] = [],
   options: RequireLabOptions = {},
 ): Promise<ServiceStatus[]> {
-  await requireKnownServices(composeTarget(), needed);
   const status = await readLabStatus();
+  // A container of the project that its files do not declare (a server of `socklab run`) is known too.
+  const undeclared = needed.filter((name) => !status.some((s) => s.service === name));
+  if (undeclared.length > 0) await requireKnownServices(composeTarget(), undeclared);
   const usable = options.anyState ? status : status.filter((s) => s.state === "running");
   const project = describeComposeProject(composeTarget());
   if (usable.length === 0) {

@@ -1,10 +1,13 @@
 import { spawn } from "node:child_process";
 import type { FileHandle } from "node:fs/promises";
+import readline from "node:readline";
 import { EXIT } from "../exit-codes.ts";
 
 export interface RunCommandOptions {
   /** Where stdout goes instead of this terminal; closed when the command ends. */
   stdoutFile?: FileHandle;
+  /** Takes each stderr line instead of this terminal, as it comes. */
+  onStderrLine?: (line: string) => void;
 }
 
 /**
@@ -19,7 +22,10 @@ export async function runCommand(
   try {
     return await new Promise((resolve) => {
       const stdout = options.stdoutFile?.fd ?? "inherit";
-      const child = spawn(command, args, { stdio: ["inherit", stdout, "inherit"] });
+      const stderr = options.onStderrLine ? "pipe" : "inherit";
+      const child = spawn(command, args, { stdio: ["inherit", stdout, stderr] });
+      if (options.onStderrLine && child.stderr)
+        readline.createInterface({ input: child.stderr }).on("line", options.onStderrLine);
       child.on("error", () => resolve(EXIT.labDown));
       child.on("close", (code) => resolve(code ?? EXIT.network));
     });

@@ -12,15 +12,19 @@ import {
 } from "../../labkit/socket-table/wait-for-socket.ts";
 import { startWorkbenchScript, type ScriptEvent } from "./start-workbench-script.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import type { TourTexts } from "./tour-texts.ts";
 
 /** What every step can use: the lab's containers by service, and a way to print. */
 export interface TourContext {
   container(service: string): LabContainer;
   say(text: string): void;
+  /** What to say, in the tour's language (tour-texts.ts). */
+  texts: TourTexts;
 }
 
 export interface TourStep {
-  title: string;
+  /** The step's texts in TourTexts; its title is `texts[key].title`. */
+  key: "handshake" | "sticky" | "udp" | "file" | "chat";
   /** The services the step talks to: the tour starts only when all of them run. */
   services: readonly string[];
   run(context: TourContext): Promise<void>;
@@ -72,12 +76,12 @@ async function socketOfScript(
 }
 
 const handshakeAndClose: TourStep = {
-  title: "TCP: the handshake, ESTABLISHED, and TIME_WAIT at the side that closes first",
+  key: "handshake",
   services: ["workbench", "tcp-echo"],
   async run(context) {
     const workbench = context.container("workbench");
     const tcpEcho = context.container("tcp-echo");
-    context.say("Before: tcp-echo LISTENs on port 7; the workbench has no open socket toward it.");
+    context.say(context.texts.handshake.before);
     await showTables(
       context,
       ["tcp-echo"],
@@ -96,7 +100,7 @@ const handshakeAndClose: TourStep = {
       { remotePort: clientPort, state: "ESTABLISHED" },
       { timeoutMs: WAIT_MS, peer: workbench },
     );
-    context.say(`\nDuring: SYN, SYN-ACK, ACK done, both ends are ESTABLISHED (client port ${clientPort}).`);
+    context.say(context.texts.handshake.during(clientPort));
     const thisConnection = connectionOf(clientPort, ECHO_PORT);
     await showTables(context, ["workbench", "tcp-echo"], thisConnection);
     client.send({ op: "end" });
@@ -107,15 +111,13 @@ const handshakeAndClose: TourStep = {
       { timeoutMs: WAIT_MS, peer: tcpEcho },
     );
     await waitForNoSocket(tcpEcho, { remotePort: clientPort }, { timeoutMs: WAIT_MS, peer: workbench });
-    context.say(
-      "\nAfter: the workbench closed first, so it holds TIME_WAIT (60 s, no process); tcp-echo holds nothing.",
-    );
+    context.say(context.texts.handshake.after);
     await showTables(context, ["workbench", "tcp-echo"], thisConnection);
   },
 };
 
 const stickyPackets: TourStep = {
-  title: "TCP carries bytes, not messages: ten writes, one read",
+  key: "sticky",
   services: ["workbench", "tcp-echo"],
   async run(context) {
     await using reader = await startPuppet("tcp-echo", context.container("tcp-echo").id);
@@ -129,15 +131,11 @@ const stickyPackets: TourStep = {
     await writer.next("written");
     const socket = { localPort: STICKY_PORT, remotePort: clientPort, receiveQueueBytes: messages.length };
     await waitForSocket(context.container("tcp-echo"), socket, { timeoutMs: WAIT_MS });
-    context.say(
-      `The workbench made 10 write() calls; the reader has not read yet, so all ${messages.length} bytes wait in its Recv-Q:`,
-    );
+    context.say(context.texts.sticky.queued(messages.length));
     await showTables(context, ["workbench", "tcp-echo"], connectionOf(clientPort, STICKY_PORT));
     reader.send({ op: "resume" });
     const read = await reader.next("data");
-    context.say(
-      `\nThen one read() returned ${String(read["bytes"])} bytes: the boundaries are gone. A length prefix restores them.`,
-    );
+    context.say(context.texts.sticky.oneRead(String(read["bytes"])));
   },
 };
 
@@ -148,7 +146,7 @@ interface UdpRound {
 }
 
 const udpDatagrams: TourStep = {
-  title: "UDP: datagrams keep their boundaries, and there is no connection",
+  key: "udp",
   services: ["workbench", "udp-echo"],
   async run(context) {
     await using script = startWorkbenchScript(context.container("workbench").id, "udp-datagrams.ts");
@@ -156,19 +154,14 @@ const udpDatagrams: TourStep = {
     const localPort = sent["localPort"] as number;
     const rounds = sent["rounds"] as UdpRound[];
     for (const round of rounds) {
+      const texts = context.texts.udp;
       const back =
-        round.receivedBytes === null
-          ? "got nothing back (a lost datagram is not resent)"
-          : `got one of ${round.receivedBytes} back${round.match ? ", identical" : ", DIFFERENT"}`;
-      context.say(`  sent one datagram of ${round.sentBytes} bytes, ${back}`);
+        round.receivedBytes === null ? texts.lost : texts.gotBack(round.receivedBytes, round.match);
+      context.say(texts.sentOne(round.sentBytes, back));
     }
-    context.say(
-      `\nThe workbench's socket (port ${localPort}) was never connected: after ${rounds.length} round trips it still has no foreign address (0.0.0.0:*), and no state but UNCONN.`,
-    );
+    context.say(context.texts.udp.neverConnected(localPort, rounds.length));
     await showTables(context, ["workbench"], (e) => e.protocol === "udp" && e.localPort === localPort);
-    context.say(
-      "udp-echo has a single socket, UNCONN, whoever sends to it: no handshake, no per-peer state.",
-    );
+    context.say(context.texts.udp.oneSocket);
     await showTables(context, ["udp-echo"], (e) => e.protocol === "udp" && e.localPort === ECHO_PORT);
     script.send("done");
     await script.finish();
@@ -191,7 +184,7 @@ function describeProgress(event: ScriptEvent): string {
 }
 
 const fileTransfer: TourStep = {
-  title: "File transfer: a length-prefixed header, the bytes, and a SHA-256 check",
+  key: "file",
   services: ["workbench", "file-transfer"],
   async run(context) {
     const workbench = context.container("workbench");
@@ -208,16 +201,14 @@ const fileTransfer: TourStep = {
     showProgress();
     const clientPort = (await socketOfScript(context, "tour-put", FILE_TRANSFER_PORT)).localPort;
     const thisConnection = connectionOf(clientPort, FILE_TRANSFER_PORT);
-    context.say(
-      `\nDuring: half of the file is sent and the upload waits; the connection (client port ${clientPort}) is ESTABLISHED at both ends.`,
-    );
+    context.say(context.texts.file.during(clientPort));
     await showTables(context, ["workbench", "file-transfer"], thisConnection);
     context.say("");
     script.send("go");
     const stored = await script.next("stored");
     showProgress();
     context.say(
-      `\nStored ${String(stored["name"])} (${String(stored["size"])} bytes): the server compared the bytes with the SHA-256 the header announced, and only then gave it its name:\n  sha256 ${String(stored["sha256"])}`,
+      context.texts.file.stored(String(stored["name"]), String(stored["size"]), String(stored["sha256"])),
     );
     await script.next("closed");
     await script.finish();
@@ -231,11 +222,9 @@ const fileTransfer: TourStep = {
       { localPort: FILE_TRANSFER_PORT, remotePort: clientPort },
       { timeoutMs: WAIT_MS, peer: workbench },
     );
-    context.say(
-      "\nAfter: the client closed first, so the workbench holds TIME_WAIT; file-transfer holds nothing.",
-    );
+    context.say(context.texts.file.after);
     await showTables(context, ["workbench", "file-transfer"], thisConnection);
-    context.say("\ntour.bin stays in the store: `npx socklab get tour.bin` fetches it and checks it again.");
+    context.say(context.texts.file.stays);
   },
 };
 
@@ -246,18 +235,16 @@ interface HeardLine {
 }
 
 const chat: TourStep = {
-  title: "Chat: two people in one room",
+  key: "chat",
   services: ["workbench", "chat"],
   async run(context) {
     await using script = startWorkbenchScript(context.container("workbench").id, "two-users-chat.ts");
     const talked = await script.next("talked");
     const ports = talked["ports"] as { alice: number; bob: number };
     for (const line of talked["heard"] as HeardLine[])
-      context.say(`  ${line.by} received in ${String(talked["room"])}: ${line.from}: ${line.text}`);
+      context.say(context.texts.chat.received(line.by, String(talked["room"]), line.from, line.text));
     const users = [ports.alice, ports.bob];
-    context.say(
-      `\nWhile they are in the room, the chat server holds one ESTABLISHED socket per user (alice from port ${ports.alice}, bob from ${ports.bob}), next to its LISTEN:`,
-    );
+    context.say(context.texts.chat.held(ports.alice, ports.bob));
     await showTables(
       context,
       ["chat"],
@@ -274,7 +261,7 @@ const chat: TourStep = {
     script.send("quit");
     await script.next("quit");
     await script.finish();
-    context.say("\nnc users and IRC clients share the same rooms: try `nc chat 6667` in the workbench.");
+    context.say(context.texts.chat.shared);
   },
 };
 
@@ -287,19 +274,10 @@ export const TOUR_STEPS: readonly TourStep[] = [
   chat,
 ];
 
-// Counted, not written down: the tour names as many exercises as docs/exercises/ holds. Read when
-// the tour ends, not at import: the workbench's CLI loads this file and has no docs/exercises/.
-const EXERCISES_DIR = path.join(import.meta.dirname, "..", "..", "docs", "exercises");
+// Counted, not written down: the tour names as many exercises as the language's folder holds. Read
+// when the tour ends, not at import: the workbench's CLI loads this file and has no docs/.
+const ROOT = path.join(import.meta.dirname, "..", "..");
 
-export function whatNext(): string {
-  const exerciseCount = readdirSync(EXERCISES_DIR).filter((name) => /^\d+-.+\.md$/.test(name)).length;
-  return `What to try next:
-  npx socklab shell                a shell in the workbench: nc, socat, ss, tcpdump, python3
-  npx socklab netstat --watch      watch every socket of the lab change state
-  npx socklab chat --nick you      chat in #lab (others can join with: nc chat 6667)
-  npx socklab get tour.bin         the tour's file, its SHA-256 checked again
-  npx socklab capture tcp-echo     a pcap of a service's traffic, for Wireshark
-  docs/exercises/                  ${exerciseCount} exercises, each with a check
-  docs/tcp-states.md               every TCP state, and how the lab makes it happen
-  npx socklab tour                 this tour again`;
+export function countExercises(exercisesDir: string): number {
+  return readdirSync(path.join(ROOT, exercisesDir)).filter((name) => /^\d+-.+\.md$/.test(name)).length;
 }

@@ -1,5 +1,5 @@
 // Renders the diagrams of docs/tcp-states.md as SVG: the handshake and the close as sequence
-// diagrams, and the whole state machine:
+// diagrams, and the whole state machine. Run it to write them; a test keeps them equal:
 //   node docs/diagrams/render-diagrams.ts
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -11,8 +11,12 @@ interface Step {
   /** States entered after this step, written beside each lifeline. */
   clientState?: string;
   serverState?: string;
-  /** What the application did to cause it, e.g. `end()`. */
-  note?: string;
+  /**
+   * What each end's application did or saw at this step, written beside its own lifeline: the
+   * client's `connect()` sends the SYN, while the server's `accept()` returns when the ACK arrives.
+   */
+  clientNote?: string;
+  serverNote?: string;
 }
 
 interface Diagram {
@@ -41,10 +45,15 @@ const DIAGRAMS: Diagram[] = [
         segment: "SYN seq=x",
         clientState: "SYN_SENT",
         serverState: "SYN_RECV",
-        note: "connect()",
+        clientNote: "connect()",
       },
       { from: "server", segment: "SYN, ACK seq=y ack=x+1", clientState: "ESTABLISHED" },
-      { from: "client", segment: "ACK ack=y+1", serverState: "ESTABLISHED", note: "accept() returns" },
+      {
+        from: "client",
+        segment: "ACK ack=y+1",
+        serverState: "ESTABLISHED",
+        serverNote: "accept() returns",
+      },
     ],
   },
   {
@@ -58,7 +67,7 @@ const DIAGRAMS: Diagram[] = [
         segment: "FIN seq=u",
         clientState: "FIN_WAIT1",
         serverState: "CLOSE_WAIT",
-        note: "end()",
+        clientNote: "end()",
       },
       { from: "server", segment: "ACK ack=u+1", clientState: "FIN_WAIT2" },
       {
@@ -66,7 +75,7 @@ const DIAGRAMS: Diagram[] = [
         segment: "FIN seq=v",
         serverState: "LAST_ACK",
         clientState: "TIME_WAIT",
-        note: "end()",
+        serverNote: "end()",
       },
       { from: "client", segment: "ACK ack=v+1", serverState: "CLOSED", clientState: "CLOSED after 60 s" },
     ],
@@ -88,12 +97,12 @@ function renderStep(step: Step, index: number): string {
     `<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y + 30}" class="arrow" marker-end="url(#head)"/>`,
     text((CLIENT_X + SERVER_X) / 2, y - 2, step.segment, 'text-anchor="middle" class="segment"'),
   ];
-  if (step.note) {
-    const noteX = step.from === "client" ? CLIENT_X - 12 : SERVER_X + 12;
-    parts.push(
-      text(noteX, y + 4, step.note, `text-anchor="${step.from === "client" ? "end" : "start"}" class="note"`),
-    );
-  }
+  // A sender's note at the arrow's tail; a receiver's lower, toward the head, above its new state.
+  const noteY = (side: Step["from"]) => (step.from === side ? y + 4 : y + 18);
+  if (step.clientNote)
+    parts.push(text(CLIENT_X - 12, noteY("client"), step.clientNote, 'text-anchor="end" class="note"'));
+  if (step.serverNote)
+    parts.push(text(SERVER_X + 12, noteY("server"), step.serverNote, 'text-anchor="start" class="note"'));
   if (step.clientState)
     parts.push(text(CLIENT_X - 12, y + 34, step.clientState, 'text-anchor="end" class="state"'));
   if (step.serverState) parts.push(text(SERVER_X + 12, y + 34, step.serverState, 'class="state"'));
@@ -424,5 +433,14 @@ function renderStateMachine(): string {
 `;
 }
 
-for (const diagram of DIAGRAMS) writeFileSync(path.join(import.meta.dirname, diagram.file), render(diagram));
-writeFileSync(path.join(import.meta.dirname, MACHINE_FILE), renderStateMachine());
+/** Every diagram, by the file name it is kept under in this folder. */
+export function renderDiagrams(): Map<string, string> {
+  return new Map([
+    ...DIAGRAMS.map((diagram): [string, string] => [diagram.file, render(diagram)]),
+    [MACHINE_FILE, renderStateMachine()],
+  ]);
+}
+
+if (import.meta.main) {
+  for (const [file, svg] of renderDiagrams()) writeFileSync(path.join(import.meta.dirname, file), svg);
+}

@@ -269,6 +269,24 @@ describe("the socklab command against a running lab", () => {
     expect(countPcapPackets(await readFile(file))).toBe(summary.packets);
   });
 
+  it("capture: says when tcpdump is listening, and what is sent right after that is in the pcap", async () => {
+    const file = path.join(hostDir, "right-after-listening.pcap");
+    const marker = `sent-right-after-listening-${randomBytes(4).toString("hex")}`;
+    const capture = spawnSocklab(lab, ["capture", "tcp-echo", "--seconds", "5", "--output", file]);
+    let stderr = "";
+    capture.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    const exited = once(capture, "close") as Promise<[number | null]>;
+    await waitFor(() => (/listening on/.test(stderr) ? true : undefined), {
+      timeoutMs: 30_000,
+      what: "capture to say that tcpdump is listening",
+      describeLast: () => stderr,
+    });
+    await lab.sh("workbench", `printf ${marker} | nc -N tcp-echo 7`);
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect((await readFile(file)).includes(Buffer.from(marker))).toBe(true);
+  });
+
   it("tour: shows both ends' real sockets at each step, a checked file and a chat that happened", async () => {
     const { exitCode, stdout } = await runSocklab(lab, ["tour"]);
     expect(stdout).not.toContain("this step failed");

@@ -36,6 +36,7 @@ const NEEDS_A_LAB: readonly (readonly [args: readonly string[], message: string]
   [["capture", "tcp-echo", "--seconds", "1", "--output", "{dir}/none.pcap"], NOT_RUNNING],
   [["tour"], NOT_RUNNING],
   [["trace", "--seconds", "1"], NOT_RUNNING],
+  [["check", "4"], NOT_RUNNING],
   [["logs"], NO_CONTAINER],
   [["logs", "-f", "tcp-echo"], NO_CONTAINER],
 ];
@@ -82,6 +83,7 @@ const COMMANDS = [
   "netstat",
   "tour",
   "trace",
+  "check",
 ];
 
 describe("socklab --help", () => {

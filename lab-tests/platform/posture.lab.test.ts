@@ -65,12 +65,12 @@ describe("the lab's isolation and the services' privileges, read from the runnin
     expect(await lab.sh(service, probe)).toBe("");
   });
 
-  it("keeps the workbench's privileges to what tcpdump needs", async () => {
+  it("keeps the workbench's privileges to what tcpdump and strace need", async () => {
     const info = await inspect("workbench");
     expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
     // dockerode types CapAdd as any; the engine sends a list of names.
     const added = (info.HostConfig.CapAdd ?? []) as string[];
-    expect([...added].sort()).toEqual(["NET_RAW", "SETGID", "SETUID"]);
+    expect([...added].sort()).toEqual(["NET_RAW", "SETGID", "SETUID", "SYS_PTRACE"]);
     expect(info.HostConfig.SecurityOpt).toContain("no-new-privileges:true");
   });
 
@@ -81,6 +81,7 @@ describe("the lab's isolation and the services' privileges, read from the runnin
       "socat -V | grep -q 'socat version'",
       "ss -V | grep -q iproute2",
       "tcpdump --version 2>&1 | grep -q 'tcpdump version'",
+      "strace -V | grep -q 'strace -- version'",
       "iperf3 --version | grep -q 'iperf 3'",
       "sockperf --version 2>&1 | grep -q -i sockperf",
       "python3 --version | grep -q 'Python 3'",

@@ -17,6 +17,7 @@ export type Command =
   | { op: "resume" }
   | { op: "writeFrames"; hex: string; writes: number }
   | { op: "dump" }
+  | { op: "readText" }
   | { op: "exit" };
 
 export interface Endpoints {
@@ -38,7 +39,8 @@ export interface PuppetEvents {
   close: { hadError: boolean };
   written: { bytes: number };
   ended: Record<string, never>;
-  dump: { chunksHex: string[]; text: string };
+  dump: { chunksHex: string[] };
+  text: { text: string };
   ack: { op: Command["op"] };
   failed: { line: string; message: string };
 }
@@ -135,11 +137,9 @@ const ACTIONS: { [K in Command["op"]]: (command: Extract<Command, { op: K }>) =>
     s.write(Buffer.alloc(0), () => emit("written", { bytes: bytes.length }));
   },
   // Every chunk read so far, as the reader got them.
-  dump: () =>
-    emit("dump", {
-      chunksHex: received.map((chunk) => chunk.toString("hex")),
-      text: Buffer.concat(received).toString("utf8"),
-    }),
+  dump: () => emit("dump", { chunksHex: received.map((chunk) => chunk.toString("hex")) }),
+  // Everything read so far as UTF-8, for a line protocol's replies (dump is for bytes and boundaries).
+  readText: () => emit("text", { text: Buffer.concat(received).toString("utf8") }),
   exit: () => process.exit(0),
 };
 

@@ -36,8 +36,8 @@ describe("greeter", () => {
     const { localPort } = await puppet.next("connected");
     puppet.send({ op: "writeText", text: "ada\n" });
     await puppet.next("data");
-    puppet.send({ op: "dump" });
-    expect((await puppet.next("dump")).text).toBe("hello ada\n");
+    puppet.send({ op: "readText" });
+    expect((await puppet.next("text")).text).toBe("hello ada\n");
 
     const [atClient, atServer] = await readEnds(client, server);
     expect(atClient).toHaveSocketInState({ localPort, remotePort: PORT }, "ESTABLISHED");
