@@ -12,6 +12,7 @@ import { registerLabCommands } from "./commands/lab-commands.ts";
 import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerRunCommands } from "./commands/run-commands.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
+import { registerTraceCommand } from "./commands/trace-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
 import { SOCKLAB_ROOT } from "../labkit/compose/compose-project.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
@@ -43,6 +44,7 @@ const COMMANDS = [
   registerCheckCommand,
   registerHostsCommand,
   registerFaultCommand,
+  registerTraceCommand,
 ];
 for (const register of COMMANDS) register(program);
 

@@ -69,6 +69,28 @@ export {
   type TcpFlag,
 } from "./fault/fault-spec.ts";
 export type { KernelFault } from "./fault/parse-fault-state.ts";
+export {
+  startTrace,
+  type TracedLab,
+  type TraceOptions,
+  type TraceRecorder,
+  type TraceLosses,
+} from "./trace/start-trace.ts";
+export { renderLadderText } from "./trace/render-ladder-text.ts";
+export { renderLadderSvg } from "./trace/render-ladder-svg.ts";
+export { transitionsAt, type TraceEndMatch, type EndTransitions } from "./trace/transitions-at.ts";
+export { writeTraceEvidence, withTraceEvidence } from "./trace/write-trace-evidence.ts";
+export type {
+  Timeline,
+  TraceEvent,
+  TransitionEvent,
+  ResetEvent,
+  RetransmitEvent,
+  PacketEvent,
+  TraceState,
+  StatesSource,
+  SocketAddress,
+} from "./trace/trace-event.ts";
 export { waitFor, type WaitOptions } from "./wait-for.ts";
 export { dockerClientFor, type EngineTls } from "./docker/docker-client.ts";
 export type { ContainerHost } from "./docker/container-host.ts";

@@ -168,6 +168,13 @@ export const ERROR_CODES = {
   ),
   ERR_FAULT_FAILED: spec(EXIT.labFailed, "a fault helper could not apply, read or remove a fault"),
   ERR_FAULT_HELPER_IMAGE: spec(EXIT.labFailed, "the fault helper's image could not be built"),
+  ERR_TRACEFS_UNREACHABLE: spec(
+    EXIT.unsupported,
+    "the kernel's tracepoints cannot be read through tracefs here",
+  ),
+  ERR_TRACE_EVIDENCE: spec(EXIT.labFailed, "a traced check failed; its evidence folder is named"),
+  ERR_CAPTURE_FAILED: spec(EXIT.labFailed, "tcpdump in a lab container's namespace did not start"),
+  ERR_TRACE_OPTIONS: spec(EXIT.usage, "a trace was asked for what it cannot record (no service, no address)"),
   // Programming errors and test or bench machinery: never the user's input.
   ERR_DECODER_BUSY: spec(EXIT.labFailed, "a decoder was fed while a body was being streamed"),
   ERR_BAD_BODY_SIZE: spec(EXIT.labFailed, "a body length that is not a safe non-negative integer"),

@@ -240,6 +240,14 @@ function wrap(
           "faults on a lab across hosts are not supported yet: apply them with nftables on the simulated underlay (scripts/simulated-hosts.sh partition)",
         ),
       ),
+    // The trace's helpers run on the default engine; across hosts it is not built yet.
+    trace: () =>
+      Promise.reject(
+        new SocklabError(
+          "ERR_UNSUPPORTED",
+          "tracing a lab across hosts is not supported yet: read each host's tables with readEnds",
+        ),
+      ),
     async move(service, hostName) {
       const from = state.placement.get(service);
       if (!from) throw new SocklabError("ERR_LAB_CONTAINER", `the lab runs no ${service}`);

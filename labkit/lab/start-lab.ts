@@ -12,6 +12,7 @@ import { pingEngine } from "../docker/ping-engine.ts";
 import { execInContainer, type ExecOptions, type ExecResult } from "../docker/exec-in-container.ts";
 import { applyFault, type Fault } from "../fault/apply-fault.ts";
 import type { FaultSpec } from "../fault/fault-spec.ts";
+import { startTrace, type TraceOptions, type TraceRecorder } from "../trace/start-trace.ts";
 import type { LabContainer } from "../socket-table/wait-for-socket.ts";
 import { sweepLeftovers } from "./sweep-leftovers.ts";
 import { TEST_PROJECT_PREFIX } from "./lab-project.ts";
@@ -39,6 +40,11 @@ export interface Lab extends AsyncDisposable {
    * removes it however the test ends; its helper also removes it at `seconds` if the test is killed.
    */
   fault(spec: FaultSpec): Promise<Fault>;
+  /**
+   * Records the kernel's state transitions and both ends' packets on one clock (docs/api.md):
+   * `await using trace = await lab.trace({ services: ["workbench", "tcp-echo"] })`.
+   */
+  trace(options: TraceOptions): Promise<TraceRecorder>;
   down(): Promise<void>;
 }
 
@@ -137,6 +143,7 @@ function wrap(started: StartedDockerComposeEnvironment, projectName: string, ser
       return result.stdout;
     },
     fault: (spec) => applyFault(lab, spec),
+    trace: (traceOptions) => startTrace(lab, traceOptions),
     down() {
       downed ??= started.down({ removeVolumes: true, timeout: 0 }).then(() => undefined);
       return downed;

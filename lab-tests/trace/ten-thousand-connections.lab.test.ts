@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { startTrace } from "../../labkit/trace/start-trace.ts";
+import type { TraceEvent } from "../../labkit/trace/trace-event.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
+
+// A run of 10,000 echo connections from the workbench, traced at both ends: every transition
+// and every packet kept, counted against the connections made, with the recorder's memory bounded.
+const CONNECTIONS = 10_000;
+const ECHO_PORT = 7;
+// One byte each way, then a close from the client: 5 transitions at each end of each connection.
+const CLIENT = `
+import socket
+made = 0
+for _ in range(${CONNECTIONS}):
+    s = socket.create_connection(("tcp-echo", ${ECHO_PORT}), timeout=5)
+    s.sendall(b"x")
+    assert s.recv(1) == b"x"
+    s.close()
+    made += 1
+print(made)
+`;
+const TRANSITIONS_PER_END = 5;
+// What one event may cost the recorder: its object, and its share of the sorted array.
+const MAX_HEAP_BYTES_PER_EVENT = 2_048;
+
+let lab: Lab;
+
+beforeAll(async () => {
+  lab = await startLab();
+});
+
+afterAll(async () => {
+  await lab.down();
+});
+
+it("keeps every transition and packet of 10,000 connections, in bounded memory", async () => {
+  const counts = new Map<string, number>();
+  const count = (event: TraceEvent) => {
+    const key = event.kind === "transition" ? `${event.end} ${event.to}` : `${event.end} ${event.kind}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  const heapBeforeBytes = process.memoryUsage().heapUsed;
+  await using trace = await startTrace(lab, {
+    services: ["workbench", "tcp-echo"],
+    port: ECHO_PORT,
+    onEvent: count,
+  });
+  const made = await lab.sh("workbench", `python3 -c '${CLIENT}'`);
+  expect(Number(made)).toBe(CONNECTIONS);
+  await waitFor(() => ((counts.get("tcp-echo CLOSE") ?? 0) >= CONNECTIONS ? true : undefined), {
+    timeoutMs: 60_000,
+    what: `tcp-echo to close ${CONNECTIONS} connections`,
+    describeLast: () => JSON.stringify(Object.fromEntries(counts)),
+  });
+  await waitFor(
+    () =>
+      (counts.get("workbench TIME_WAIT") ?? 0) + (counts.get("workbench CLOSE") ?? 0) >= CONNECTIONS
+        ? true
+        : undefined,
+    {
+      timeoutMs: 60_000,
+      what: `the workbench to close ${CONNECTIONS} connections`,
+      describeLast: () => JSON.stringify(Object.fromEntries(counts)),
+    },
+  );
+  const timeline = await trace.stop();
+  const heapAfterBytes = process.memoryUsage().heapUsed;
+
+  expect(trace.losses()).toEqual({ kernelEvents: 0, packets: 0 });
+  const transitions = timeline.events.filter((e) => e.kind === "transition");
+  for (const state of ["SYN_SENT", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT"]) {
+    expect(
+      transitions.filter((e) => e.end === "workbench" && e.to === state),
+      `workbench ${state}`,
+    ).toHaveLength(CONNECTIONS);
+  }
+  for (const state of ["SYN_RECV", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSE"]) {
+    expect(
+      transitions.filter((e) => e.end === "tcp-echo" && e.to === state),
+      `tcp-echo ${state}`,
+    ).toHaveLength(CONNECTIONS);
+  }
+  expect(transitions).toHaveLength(2 * TRANSITIONS_PER_END * CONNECTIONS);
+  const syns = timeline.events.filter((e) => e.kind === "packet" && e.flags === "S");
+  // Each SYN seen leaving the workbench and arriving at tcp-echo.
+  expect(syns).toHaveLength(2 * CONNECTIONS);
+  const heapPerEventBytes = (heapAfterBytes - heapBeforeBytes) / timeline.events.length;
+  expect(heapPerEventBytes).toBeLessThan(MAX_HEAP_BYTES_PER_EVENT);
+  console.log(
+    `10,000 connections traced: ${timeline.events.length} events, ${transitions.length} transitions, heap +${Math.round((heapAfterBytes - heapBeforeBytes) / 1e6)} MB (${Math.round(heapPerEventBytes)} B/event)`,
+  );
+});

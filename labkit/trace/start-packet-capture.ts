@@ -1,0 +1,122 @@
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import { waitFor } from "../wait-for.ts";
+import { PcapDecoder, type CapturedSegment } from "./pcap-decoder.ts";
+import { startHelperContainer, TRACE_HELPER_LABEL } from "./start-helper-container.ts";
+
+export interface PacketCaptureOptions {
+  projectName: string;
+  image: string;
+  /** The lab container whose network namespace is captured. */
+  containerId: string;
+  service: string;
+  /** A pcap filter, e.g. `tcp and port 7`. */
+  filter: string;
+  readyTimeoutMs: number;
+}
+
+export interface PacketCapture {
+  /** Ends the capture (tcpdump flushes on SIGINT); resolves with what it did not write. */
+  stop(): Promise<{ droppedPackets: number }>;
+  remove(): Promise<void>;
+  /** The whole capture so far as a pcap file, when it was asked to keep one. */
+  pcap(): Uint8Array;
+  /** What tcpdump said (its start, and its counts once stopped). */
+  stderrText(): string;
+}
+
+// Headers only: link (20, cooked v2) + IPv6 (40) + TCP with options (60).
+const SNAPLEN_BYTES = 128;
+const CAPTURE_BUFFER_KIB = 32_768;
+
+/**
+ * Starts tcpdump in a helper sharing `containerId`'s network namespace (NET_RAW only), with
+ * nanosecond timestamps on CLOCK_REALTIME, and calls `onSegment` with each TCP segment as it comes.
+ */
+export async function startPacketCapture(
+  options: PacketCaptureOptions,
+  onSegment: (segment: CapturedSegment) => void,
+  keepPcap = false,
+): Promise<PacketCapture> {
+  const helper = await startHelperContainer({
+    name: `${options.projectName}-trace-capture-${options.service}-${process.pid}-${Date.now().toString(36)}`,
+    Image: options.image,
+    Entrypoint: ["tcpdump"],
+    // Immediate mode: each packet is read as it comes, not when the kernel's ring block times out
+    // (a block still open at SIGINT would be lost).
+    Cmd: [
+      "-i",
+      "any",
+      "-n",
+      "--immediate-mode",
+      // A kernel buffer for bursts of thousands of connections (KiB; the default is 2 MiB).
+      "-B",
+      String(CAPTURE_BUFFER_KIB),
+      "-U",
+      "-w",
+      "-",
+      "--time-stamp-precision=nano",
+      "-s",
+      String(SNAPLEN_BYTES),
+      options.filter,
+    ],
+    Labels: { [TRACE_HELPER_LABEL]: options.projectName },
+    User: "0:0",
+    HostConfig: {
+      NetworkMode: `container:${options.containerId}`,
+      // Raw sockets to capture; SETUID/SETGID for tcpdump to drop to its own user once it has them.
+      CapDrop: ["ALL"],
+      CapAdd: ["NET_RAW", "SETUID", "SETGID"],
+      SecurityOpt: ["no-new-privileges:true"],
+    },
+  });
+  const decoder = new PcapDecoder();
+  const kept: Buffer[] = [];
+  helper.stdout.on("data", (chunk: Buffer) => {
+    if (keepPcap) kept.push(chunk);
+    for (const segment of decoder.push(chunk)) onSegment(segment);
+  });
+  const ended = new Promise<void>((resolve) => helper.stdout.on("end", resolve));
+  let exitCode: number | undefined;
+  void helper.exited.then((code) => (exitCode = code));
+  try {
+    // tcpdump says `listening on any` on stderr once the capture is open.
+    await waitFor(
+      () => (/listening on/.test(helper.stderrText()) || exitCode !== undefined ? true : undefined),
+      {
+        timeoutMs: options.readyTimeoutMs,
+        pollMs: 20,
+        what: `tcpdump in ${options.service}'s namespace to start listening`,
+        describeLast: () => helper.stderrText(),
+      },
+    );
+    if (exitCode !== undefined) {
+      throw new SocklabError(
+        "ERR_CAPTURE_FAILED",
+        `tcpdump in ${options.service}'s namespace ended (exit ${exitCode}): ${helper.stderrText().trim()}`,
+      );
+    }
+  } catch (error) {
+    await helper.remove();
+    throw error;
+  }
+  return {
+    async stop() {
+      await helper.signal("SIGINT");
+      await helper.exited;
+      await ended;
+      return {
+        droppedPackets: droppedPackets(helper.stderrText()),
+      };
+    },
+    remove: () => helper.remove(),
+    pcap: () => new Uint8Array(Buffer.concat(kept)),
+    stderrText: () => helper.stderrText(),
+  };
+}
+
+// tcpdump's last words: `N packets captured`, `M packets received by filter`, `K packets dropped by kernel`;
+// what the filter let through but was not written is lost as well as what the kernel dropped.
+function droppedPackets(stderr: string): number {
+  const count = (what: string) => Number(new RegExp(`(\\d+) packets? ${what}`).exec(stderr)?.[1] ?? "0");
+  return count("dropped by kernel") + Math.max(0, count("received by filter") - count("captured"));
+}

@@ -1,0 +1,66 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import { formatSocketTable } from "../socket-table/format-socket-table.ts";
+import { readSocketTable } from "../socket-table/read-socket-table.ts";
+import { renderLadderSvg } from "./render-ladder-svg.ts";
+import { renderLadderText } from "./render-ladder-text.ts";
+import type { TracedLab, TraceRecorder } from "./start-trace.ts";
+
+/** Where evidence folders go unless told otherwise: beside the JUnit reports. */
+export const EVIDENCE_ROOT = path.join("reports", "trace-evidence");
+
+/**
+ * Writes what a trace saw into `folder`: the ladder (ladder.txt, ladder.svg), the timeline as JSON
+ * lines, each traced service's socket table as it is now, and each capture kept (`keepPcap`).
+ */
+export async function writeTraceEvidence(
+  lab: TracedLab,
+  trace: TraceRecorder,
+  folder: string,
+): Promise<string> {
+  const timeline = await trace.stop();
+  await mkdir(folder, { recursive: true });
+  const tables = await Promise.all(
+    timeline.ends.map(async (end) => readSocketTable(lab.container(end.service).id, end.service)),
+  );
+  const files: [string, string | Uint8Array][] = [
+    ["ladder.txt", renderLadderText(timeline)],
+    ["ladder.svg", renderLadderSvg(timeline)],
+    ["timeline.jsonl", timeline.events.map((event) => JSON.stringify(event)).join("\n") + "\n"],
+    ["tables.txt", tables.map((t) => formatSocketTable(t.entries, { title: t.name })).join("\n\n") + "\n"],
+    ...timeline.ends.flatMap(({ service }): [string, Uint8Array][] => {
+      const pcap = trace.pcap(service);
+      return pcap ? [[`${service}.pcap`, pcap]] : [];
+    }),
+  ];
+  await Promise.all(files.map(([name, content]) => writeFile(path.join(folder, name), content)));
+  return folder;
+}
+
+/**
+ * Runs `body`; if it throws, writes the trace's evidence to a folder named after `name` and
+ * throws again with the folder named in the message (the original error is the cause).
+ */
+export async function withTraceEvidence<T>(
+  lab: TracedLab,
+  trace: TraceRecorder,
+  name: string,
+  body: () => Promise<T>,
+  root = EVIDENCE_ROOT,
+): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    const folder = path.resolve(root, `${name.replace(/[^\w.-]+/g, "-")}-${Date.now()}`);
+    await writeTraceEvidence(lab, trace, folder);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new SocklabError(
+      "ERR_TRACE_EVIDENCE",
+      `${message}\ntrace evidence (ladder, tables, pcap) in ${folder}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
