@@ -8,17 +8,8 @@ import { insideWorkbench, runInWorkbench } from "../lab/run-in-workbench.ts";
 import { positiveInt } from "../parse-int-option.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
-interface CheckFlags {
-  host?: string;
-  port?: number;
-  nick?: string;
-  name?: string;
-  file?: string;
-  server?: string;
-  client?: string;
-  clients: number;
-  timeout?: number;
-}
+// The command's flags are the checks' options, with the timeout in seconds as typed.
+type CheckFlags = Omit<CheckOptions, "timeoutMs"> & { timeout?: number };
 
 // Bounded: the check holds every client's socket open at once, against a learner's server.
 const MAX_CLIENTS = 500;

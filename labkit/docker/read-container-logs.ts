@@ -12,7 +12,7 @@ export async function readJsonLogLines(containerId: string): Promise<Record<stri
 }
 
 // Without a TTY the engine frames each chunk: 1 byte stream id, 3 zero bytes, 4-byte big-endian length.
-function demuxDockerStream(raw: Buffer): string {
+export function demuxDockerStream(raw: Buffer): string {
   const parts: Buffer[] = [];
   for (let offset = 0; offset + 8 <= raw.length;) {
     const length = raw.readUInt32BE(offset + 4);

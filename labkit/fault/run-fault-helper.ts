@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { dockerClient } from "../docker/docker-client.ts";
 import { ensureFaultHelperImage, FAULT_HELPER_IMAGE } from "./fault-helper-image.ts";
+import { demuxDockerStream } from "../docker/read-container-logs.ts";
 
 /** Labels on every fault helper: which lab, service and fault it serves. */
 export const FAULT_LABELS = {
@@ -55,7 +56,7 @@ export async function runFaultHelper(targetId: string, script: string): Promise<
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     const logs = await container.logs({ stdout: true, stderr: true, follow: false });
-    return { exitCode: StatusCode, output: demux(logs) };
+    return { exitCode: StatusCode, output: demuxDockerStream(logs) };
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
@@ -107,15 +108,4 @@ export async function startFaultHelper(
       (stream as NodeJS.ReadWriteStream & { destroy(): void }).destroy();
     },
   };
-}
-
-// Without a TTY the engine frames each chunk: 1 byte stream id, 3 zero bytes, 4-byte big-endian length.
-function demux(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  for (let offset = 0; offset + 8 <= raw.length;) {
-    const length = raw.readUInt32BE(offset + 4);
-    parts.push(raw.subarray(offset + 8, offset + 8 + length));
-    offset += 8 + length;
-  }
-  return Buffer.concat(parts).toString("utf8");
 }
