@@ -265,6 +265,9 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
   });
 });
 
-describe.skipIf(unavailable === undefined)("the lab across Docker hosts", () => {
-  it.skip(`is skipped: ${unavailable ?? ""}`, () => undefined);
-});
+// Only where the hosts cannot be made (not root, no dockerd): one skipped test whose name says why.
+if (unavailable !== undefined) {
+  describe("the lab across Docker hosts", () => {
+    it.skip(`is skipped: ${unavailable}`, () => undefined);
+  });
+}
