@@ -112,6 +112,10 @@ export const ERROR_CODES = {
   ENOTFOUND: spec(EXIT.network, "the name does not resolve"),
   EAI_AGAIN: spec(EXIT.network, "the name could not be resolved now"),
   EPIPE: spec(EXIT.network, "the peer stopped reading"),
+  EADDRNOTAVAIL: spec(
+    EXIT.network,
+    "no local address or port left for a new connection (ephemeral ports used up)",
+  ),
   // What a peer's protocol refused, or what did not match.
   ERR_ECHO_MISMATCH: spec(EXIT.mismatch, "the echo came back different from what was sent"),
   ERR_CHECK_FAILED: spec(EXIT.mismatch, "the learner's work for an exercise did not pass its check (FAIL)"),

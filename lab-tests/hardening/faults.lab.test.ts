@@ -13,7 +13,7 @@ import { waitFor } from "../../labkit/wait-for.ts";
 let lab: Lab;
 
 beforeAll(async () => {
-  lab = await startLab();
+  lab = await startLab({ overrides: ["lab-tests/hardening/compose.fault-load.yml"] });
 });
 
 afterAll(async () => {
