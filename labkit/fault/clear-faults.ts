@@ -3,8 +3,8 @@ import { dockerClient } from "../docker/docker-client.ts";
 import { waitFor } from "../wait-for.ts";
 import { FAULT_DEVICE, FAULT_QDISC_HANDLE, FAULT_TABLE_PREFIX } from "./build-fault-script.ts";
 import type { FaultTarget } from "./fault-spec.ts";
-import { findServiceContainers } from "./find-service-containers.ts";
-import { findFaultHolders } from "./list-faults.ts";
+import { requireServiceContainers } from "./find-service-containers.ts";
+import { findRunningFaultHolders } from "./list-faults.ts";
 import { FAULT_LABELS, runFaultHelper } from "./run-fault-helper.ts";
 
 export interface ClearedFaults {
@@ -31,13 +31,8 @@ const HOLDERS_END_TIMEOUT_MS = 20_000;
  * remove its fault and end, then anything socklab left in a namespace without a helper goes too.
  */
 export async function clearFaults(target: FaultTarget, service?: string): Promise<ClearedFaults[]> {
-  const containers = await findServiceContainers(target.projectName);
-  if (service !== undefined && !containers.has(service))
-    throw new SocklabError(
-      "ERR_FAULT_ARGUMENT",
-      `no running service ${service} in the lab; valid services: ${[...containers.keys()].join(", ")}`,
-    );
-  const holders = (await findFaultHolders(target.projectName, service)).filter((h) => h.State === "running");
+  const containers = await requireServiceContainers(target.projectName, service);
+  const holders = await findRunningFaultHolders(target.projectName, service);
   await Promise.all(
     holders.map((h) =>
       dockerClient()
@@ -48,9 +43,7 @@ export async function clearFaults(target: FaultTarget, service?: string): Promis
   );
   await waitFor(
     async () => {
-      const running = (await findFaultHolders(target.projectName, service)).filter(
-        (h) => h.State === "running",
-      );
+      const running = await findRunningFaultHolders(target.projectName, service);
       return running.length === 0 ? true : undefined;
     },
     { timeoutMs: HOLDERS_END_TIMEOUT_MS, what: "every fault helper to remove its fault and end" },

@@ -1,3 +1,4 @@
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import { dockerClient } from "../docker/docker-client.ts";
 import { COMPOSE_PROJECT_LABEL } from "../lab/lab-project.ts";
 
@@ -25,6 +26,23 @@ export async function findServiceContainers(projectName: string): Promise<Map<st
     }))
     .sort((a, b) => a.service.localeCompare(b.service));
   return new Map(found.map((c) => [c.service, c]));
+}
+
+/**
+ * The running containers of `projectName`, as findServiceContainers gives them, after checking that
+ * `service` (when given) is one of them: ERR_FAULT_ARGUMENT naming the valid services otherwise.
+ */
+export async function requireServiceContainers(
+  projectName: string,
+  service?: string,
+): Promise<Map<string, ServiceContainer>> {
+  const containers = await findServiceContainers(projectName);
+  if (service !== undefined && !containers.has(service))
+    throw new SocklabError(
+      "ERR_FAULT_ARGUMENT",
+      `no running service ${service} in the lab; valid services: ${[...containers.keys()].join(", ")}`,
+    );
+  return containers;
 }
 
 /** The compose project a container belongs to, by its name or id: how the CLI finds the user's lab. */

@@ -2,7 +2,7 @@ import { dockerClient } from "../docker/docker-client.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { FAULT_DEVICE, FAULT_QDISC_HANDLE, FAULT_TABLE_PREFIX } from "./build-fault-script.ts";
 import type { FaultTarget } from "./fault-spec.ts";
-import { findServiceContainers } from "./find-service-containers.ts";
+import { requireServiceContainers } from "./find-service-containers.ts";
 import { parseFaultState, type KernelFault } from "./parse-fault-state.ts";
 import { FAULT_LABELS, runFaultHelper } from "./run-fault-helper.ts";
 
@@ -38,19 +38,18 @@ export async function findFaultHolders(projectName: string, service?: string) {
   return dockerClient().listContainers({ filters: JSON.stringify({ label }) });
 }
 
+/** The helpers that hold a fault now: a killed one may linger a moment before the engine removes it. */
+export async function findRunningFaultHolders(projectName: string, service?: string) {
+  return (await findFaultHolders(projectName, service)).filter((h) => h.State === "running");
+}
+
 /**
  * What is in force on each running service of `target` (or on `service`), read from the kernel in
  * each namespace, with the deadline of the helper that holds it.
  */
 export async function listFaults(target: FaultTarget, service?: string): Promise<ServiceFaults[]> {
-  const containers = await findServiceContainers(target.projectName);
-  if (service !== undefined && !containers.has(service))
-    throw new SocklabError(
-      "ERR_FAULT_ARGUMENT",
-      `no running service ${service} in the lab; valid services: ${[...containers.keys()].join(", ")}`,
-    );
-  // Only a running helper holds its fault: a killed one may linger a moment before the engine removes it.
-  const holders = (await findFaultHolders(target.projectName, service)).filter((h) => h.State === "running");
+  const containers = await requireServiceContainers(target.projectName, service);
+  const holders = await findRunningFaultHolders(target.projectName, service);
   const chosen = [...containers.values()].filter((c) => service === undefined || c.service === service);
   return Promise.all(
     chosen.map(async (container) => {

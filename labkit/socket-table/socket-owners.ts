@@ -15,10 +15,16 @@ export const SOCKET_OWNERS_SCRIPT = String.raw`(
   cd /proc || exit 0
   for pid in [0-9]*; do
     IFS= read -r program < "$pid/comm" || continue
-    argv0=$(tr '\0' '\n' < "$pid/cmdline" | head -n 1)
-    if [ -n "$argv0" ]; then program=${"${argv0##*/}"}; fi
+    named=
     readlink "$pid"/fd/* | while IFS='[]' read -r kind inode _; do
-      if [ "$kind" = "socket:" ]; then printf '%s\t%s\t%s\n' "$pid" "$program" "$inode"; fi
+      [ "$kind" = "socket:" ] || continue
+      # The command line is read once, and only for a process that holds a socket: this runs at every poll.
+      if [ -z "$named" ]; then
+        argv0=$(tr '\0' '\n' < "$pid/cmdline" | head -n 1)
+        if [ -n "$argv0" ]; then program=${"${argv0##*/}"}; fi
+        named=1
+      fi
+      printf '%s\t%s\t%s\n' "$pid" "$program" "$inode"
     done
   done
   exit 0
