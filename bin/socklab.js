@@ -36,7 +36,14 @@ if (node === undefined) {
   process.exit(USAGE_EXIT);
 }
 
-const child = spawn(node, [entry, ...process.argv.slice(2)], { stdio: "inherit" });
+// The CLI prints its examples as the user typed this launcher: `socklab` from a bin on PATH, else by path.
+const scriptPath = process.argv[1] ?? "socklab";
+const invokedAs =
+  path.basename(scriptPath) === "socklab"
+    ? "socklab"
+    : `node ${path.relative(process.cwd(), scriptPath) || scriptPath}`;
+const env = { ...process.env, SOCKLAB_INVOKED_AS: process.env.SOCKLAB_INVOKED_AS ?? invokedAs };
+const child = spawn(node, [entry, ...process.argv.slice(2)], { stdio: "inherit", env });
 // Ctrl-C at a terminal reaches the whole foreground group, the CLI included, so it is not passed on
 // twice; a signal sent to this process alone (kill PID) is.
 const forwarded = process.stdin.isTTY ? ["SIGTERM", "SIGHUP"] : ["SIGINT", "SIGTERM", "SIGHUP"];

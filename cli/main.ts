@@ -17,6 +17,7 @@ import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
 import { SOCKLAB_ROOT } from "../labkit/compose/compose-project.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
+import { SOCKLAB_COMMAND, withInvocation } from "./output/invoked-as.ts";
 import { addComposeOptions, resolveComposeTarget } from "./lab/compose-target.ts";
 
 const packageJson = JSON.parse(readFileSync(path.join(SOCKLAB_ROOT, "package.json"), "utf8")) as {
@@ -30,7 +31,16 @@ const program = new Command()
   .showHelpAfterError()
   // -f/-p of the program come before the command, as with docker compose: `logs -f` follows.
   .enablePositionalOptions()
+  // Help prints the examples as the user can type them here (npx socklab on the host).
+  .configureOutput({
+    writeOut: (text) => process.stdout.write(withInvocation(text, commandNames(), SOCKLAB_COMMAND)),
+    writeErr: (text) => process.stderr.write(withInvocation(text, commandNames(), SOCKLAB_COMMAND)),
+  })
   .exitOverride();
+
+function commandNames(): string[] {
+  return program.commands.map((command) => command.name());
+}
 
 const COMMANDS = [
   registerLabCommands,

@@ -18,6 +18,7 @@ import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
 import { checkUploadSource } from "../local-files/check-upload-source.ts";
 import { localFileError } from "../local-files/local-file-error.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -168,7 +169,7 @@ async function labOfWorkbench(): Promise<{ running: ServiceStatus[]; project: st
   if (workbench === undefined || network === undefined)
     throw new SocklabError(
       "ERR_LAB_DOWN",
-      "the lab's workbench is on no network: restart it with `socklab up`",
+      `the lab's workbench is on no network: restart it with \`${socklabCommand("up")}\``,
     );
   const project = (
     await docker([

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { compose } from "./compose.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -114,7 +115,8 @@ function parseJsonLines<T>(text: string): T[] {
 }
 
 export function formatLabStatus(status: readonly ServiceStatus[]): string {
-  if (status.length === 0) return "the lab is not running: start it with `npm start` or `socklab up`\n";
+  if (status.length === 0)
+    return `the lab is not running: start it with \`npm start\` or \`${socklabCommand("up")}\`\n`;
   const header = ["SERVICE", "STATE", "HEALTH", "ADDRESS", "PORTS"];
   const rows = status.map((s) => [
     s.service,

@@ -2,9 +2,10 @@ import { SocklabError } from "../../protocol/socklab-error.ts";
 import { describeComposeProject, requireKnownServices } from "../../labkit/compose/compose-project.ts";
 import { composeTarget } from "./compose-target.ts";
 import { readLabStatus, type ServiceStatus } from "./read-lab-status.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 /** How to start the lab, for every message that says it is not running. */
-const START_HINT = "start it with `npm start` or `socklab up`";
+const START_HINT = `start it with \`npm start\` or \`${socklabCommand("up")}\``;
 
 export interface RequireLabOptions {
   /** Accept containers in any state (logs of a stopped lab); by default they must be running. */

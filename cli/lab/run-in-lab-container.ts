@@ -1,6 +1,7 @@
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { requireRunningLab } from "./require-running-lab.ts";
 import { runCommand } from "./run-command.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 const WORKBENCH_IMAGE = "socklab/workbench:latest";
 /** Where the host directory appears inside the one-off container. */
@@ -46,7 +47,7 @@ async function labNetwork(): Promise<string> {
   if (!network)
     throw new SocklabError(
       "ERR_LAB_DOWN",
-      "the lab's workbench is on no network: restart it with `socklab up`",
+      `the lab's workbench is on no network: restart it with \`${socklabCommand("up")}\``,
     );
   return network;
 }
