@@ -1,8 +1,9 @@
 // `npm run soak`: a lab of its own under mixed load on every service for 10 minutes (or
 // `--minutes N`), every reply checked, each service's memory and health sampled as it goes. Passes
 // with zero errors and flat memory; writes bench/results/soak-<date>.json and its section of
-// docs/benchmarks.md. With `--faults [--seed S]`, a seeded schedule of faults strikes the services
-// while the load runs (bench/soak/run-fault-soak.ts). Never part of `npm test`.
+// docs/benchmarks.md. With `--faults [--seed S] [--hosts]`, a seeded schedule of faults strikes the
+// services while the load runs, on one host or across two simulated ones (bench/soak/run-fault-soak.ts).
+// Never part of `npm test`.
 import "./disable-reaper.ts";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -47,8 +48,8 @@ function soakOptions(durationMs: number): SoakOptions {
 }
 
 async function main(): Promise<number> {
-  const { minutes, faults, seed } = readArguments();
-  if (faults) return runFaultSoak({ minutes, seed, log });
+  const { minutes, faults, seed, hosts } = readArguments();
+  if (faults) return runFaultSoak({ minutes, seed, hosts, log });
   const startedAt = new Date().toISOString();
   log(`building the lab's images (${COMPOSE_FILE_NAME})`);
   await runDocker(["compose", "-f", COMPOSE_FILE_NAME, "build", "--quiet"], { cwd: REPO_ROOT });
@@ -81,12 +82,13 @@ async function main(): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-function readArguments(): { minutes: number; faults: boolean; seed: number | undefined } {
+function readArguments(): { minutes: number; faults: boolean; seed: number | undefined; hosts: boolean } {
   const { values } = parseArgs({
     options: {
       minutes: { type: "string", default: String(DEFAULT_MINUTES) },
       faults: { type: "boolean", default: false },
       seed: { type: "string" },
+      hosts: { type: "boolean", default: false },
     },
   });
   const minutes = Number(values.minutes);
@@ -101,7 +103,12 @@ function readArguments(): { minutes: number; faults: boolean; seed: number | und
     throw new SocklabError("ERR_USAGE", `--seed must be an integer from 0 to 4294967295, got ${values.seed}`);
   if (seed !== undefined && !values.faults)
     throw new SocklabError("ERR_USAGE", "--seed chooses a fault schedule: it needs --faults");
-  return { minutes, faults: values.faults, seed };
+  if (values.hosts && !values.faults)
+    throw new SocklabError(
+      "ERR_USAGE",
+      "--hosts runs the soak with faults across two simulated hosts: it needs --faults",
+    );
+  return { minutes, faults: values.faults, seed, hosts: values.hosts };
 }
 
 // One reading of every service: the server process's RSS, health, and restarts so far.

@@ -107,6 +107,7 @@ const tcp = count();
 const udp = count();
 const files = { ...count(), resumedPuts: 0, resumedGets: 0, reconnects: 0, finalChecks: 0 };
 const chat = { reconnects: 0, ackStalls: 0 };
+let chatJudgement: ChatLedgerModule.ChatJudgement | undefined;
 
 const keep = (list: string[], line: string): void => {
   if (list.length < MAX_KEPT) list.push(`${line} at ${since()} ms`);
@@ -480,6 +481,8 @@ async function chatLoad(): Promise<void> {
   const settleUntilMs = performance.now() + options.chat.settleMs;
   await delay(2_000);
   while (!chatLedger.settled() && performance.now() < settleUntilMs) await delay(1_000);
+  // Judged before the members quit: a quit at the end is not a member cut off.
+  chatJudgement = chatLedger.judge();
   release();
   await Promise.all(members);
 }
@@ -505,7 +508,7 @@ const result: FaultSoakProbeResult = {
   tcp,
   udp,
   files: { ...files, ledger: fileLedger.judge() },
-  chat: { ...chat, ledger: chatLedger.judge() },
+  chat: { ...chat, ledger: chatJudgement ?? chatLedger.judge() },
   firstGiveUps,
   firstLosses,
 };

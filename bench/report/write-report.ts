@@ -28,9 +28,10 @@ export interface ReportPaths {
 
 /**
  * `bench` (npm run bench) writes results/<date>.json; `soak` (npm run soak) results/soak-<date>.json;
- * `fault-soak` (npm run soak -- --faults) results/fault-soak-<date>.json.
+ * `fault-soak` (npm run soak -- --faults) results/fault-soak-<date>.json, and `cross-host-fault-soak`
+ * (with --hosts) results/cross-host-fault-soak-<date>.json.
  */
-export type ResultsSection = "bench" | "soak" | "fault-soak";
+export type ResultsSection = "bench" | "soak" | "fault-soak" | "cross-host-fault-soak";
 
 /**
  * Writes the run as JSON (results/<date>.json) and puts its table between the markers of the

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   buildFaultSchedule,
+  CROSS_HOST_KINDS,
   formatSchedule,
   parseSeed,
   SCHEDULE_SHAPE,
@@ -66,6 +67,21 @@ describe("buildFaultSchedule", () => {
         expect(fault.seconds).toBeLessThanOrEqual(SCHEDULE_SHAPE.maxHoldSeconds);
       }
     }
+  });
+
+  it("across hosts, alternates kills of each service with 10 s partitions of the underlay to the services' host", () => {
+    const schedule = buildFaultSchedule({
+      seed: 4,
+      durationMs: HOUR_MS,
+      services: SERVICES,
+      kinds: CROSS_HOST_KINDS,
+      servicesHost: "h2",
+    });
+    expect(new Set(schedule.map((fault) => fault.kind))).toEqual(new Set(["kill", "underlay"]));
+    for (const fault of schedule.filter((struck) => struck.kind === "underlay"))
+      expect(fault).toMatchObject({ service: "h2", seconds: 10 });
+    const killed = new Set(schedule.filter((fault) => fault.kind === "kill").map((fault) => fault.service));
+    expect(killed).toEqual(new Set(SERVICES));
   });
 
   it("plans nothing when the run is too short for a fault and its quiet tail", () => {

@@ -1,13 +1,17 @@
 // The faults of `npm run soak -- --faults`, planned before the run from a seed: the same seed, length
 // and services give the same schedule, so a failing run can be replayed fault for fault.
 
-/** What strikes a service: its process killed, or a network fault between it and the workbench. */
-export type ScheduledFaultKind = "kill" | "reset" | "loss" | "partition" | "bandwidth";
+/**
+ * What strikes a service: its process killed, or a network fault between it and the workbench; or,
+ * across hosts, the underlay between the workbench's host and the services' host cut.
+ */
+export type ScheduledFaultKind = "kill" | "reset" | "loss" | "partition" | "bandwidth" | "underlay";
 
 export interface ScheduledFault {
   /** From the start of the load. */
   atMs: number;
   kind: ScheduledFaultKind;
+  /** The service struck; for `underlay`, the host whose link to the workbench's host is cut. */
   service: string;
   /** How long a network fault is held; 0 for a kill, which is over at once (the service restarts). */
   seconds: number;
@@ -17,6 +21,10 @@ export interface ScheduleOptions {
   seed: number;
   durationMs: number;
   services: readonly string[];
+  /** The kinds each round draws; SCHEDULED_KINDS (one host) by default. */
+  kinds?: readonly ScheduledFaultKind[];
+  /** Across hosts: the services' host, cut from the workbench's by `underlay`. */
+  servicesHost?: string;
 }
 
 /** The shape of every schedule: when faults may start, how long they last, the gaps between them. */
@@ -43,6 +51,11 @@ export const SCHEDULED_KINDS: readonly ScheduledFaultKind[] = [
   "partition",
   "bandwidth",
 ];
+/**
+ * Across hosts: the fault API does not reach other engines yet (labkit/hosts), so the network fault
+ * is the simulated underlay's own partition, between the two hosts.
+ */
+export const CROSS_HOST_KINDS: readonly ScheduledFaultKind[] = ["kill", "underlay"];
 
 // A reset is of TCP segments: UDP has none to reset.
 const TCP_ONLY: ReadonlySet<ScheduledFaultKind> = new Set(["reset"]);
@@ -87,14 +100,14 @@ export function buildFaultSchedule(options: ScheduleOptions): ScheduledFault[] {
   const random = seededRandom(options.seed);
   const shape = SCHEDULE_SHAPE;
   const endBeforeMs = options.durationMs - shape.quietTailMs;
-  const turn = new Map(
-    SCHEDULED_KINDS.map((kind) => [kind, between(random, 0, options.services.length - 1)]),
-  );
+  const kinds = options.kinds ?? SCHEDULED_KINDS;
+  const turn = new Map(kinds.map((kind) => [kind, between(random, 0, options.services.length - 1)]));
   const schedule: ScheduledFault[] = [];
   let atMs: number = shape.firstAtMs;
   for (let round = 0; options.services.length > 0; round++) {
-    for (const kind of shuffled(SCHEDULED_KINDS, random)) {
-      const service = nextService(kind, options.services, turn);
+    for (const kind of shuffled(kinds, random)) {
+      const service =
+        kind === "underlay" ? (options.servicesHost ?? "h2") : nextService(kind, options.services, turn);
       if (service === undefined) continue;
       const seconds = holdSeconds(kind, random);
       if (atMs + seconds * 1000 > endBeforeMs) return schedule;
@@ -122,7 +135,7 @@ function nextService(
 
 function holdSeconds(kind: ScheduledFaultKind, random: () => number): number {
   if (kind === "kill") return 0;
-  if (kind === "partition") return SCHEDULE_SHAPE.partitionSeconds;
+  if (kind === "partition" || kind === "underlay") return SCHEDULE_SHAPE.partitionSeconds;
   return between(random, SCHEDULE_SHAPE.minHoldSeconds, SCHEDULE_SHAPE.maxHoldSeconds);
 }
 
@@ -140,6 +153,8 @@ export function describeScheduledFault(fault: ScheduledFault): string {
       return `partition of ${fault.service} from the workbench for ${fault.seconds} s`;
     case "bandwidth":
       return `${fault.service} sends at most ${shape.bandwidthKbitPerSecond / 1000} Mbit/s for ${fault.seconds} s`;
+    case "underlay":
+      return `partition of the underlay between the workbench's host and ${fault.service} (every service) for ${fault.seconds} s`;
   }
 }
 

@@ -17,6 +17,8 @@ export interface FaultSoakReport {
   startedAt: string;
   minutes: number;
   seed: number;
+  /** Across hosts: how the lab was spread (absent on one host). */
+  hosts?: string;
   machine: MachineInfo;
   schedule: ScheduledFault[];
   struck: StruckFault[];
@@ -86,7 +88,8 @@ export function faultSoakVerdict(report: FaultSoakReport): string[] {
     );
   const idle = (["tcp", "udp", "files"] as const).filter((kind) => load[kind].ops === 0);
   if (idle.length > 0) failures.push(`no operation succeeded on ${idle.join(", ")}`);
-  if (load.chat.ledger.acknowledged === 0) failures.push("no chat line was acknowledged");
+  if (load.chat.ledger.expectedDeliveries === 0)
+    failures.push("no acknowledged chat line was due to a member who stayed connected: nothing was checked");
   for (const service of Object.keys(report.samples[0]?.services ?? {})) {
     const memory = judgeServiceMemory(report, service);
     if (!memory.flat) failures.push(`${service} memory not flat: ${memory.summary}`);
@@ -133,10 +136,11 @@ export function formatFaultSoakMarkdown(report: FaultSoakReport): string {
       ? ` (a short verification run, not the issue's ${FULL_RUN_MINUTES}-minute run)`
       : "";
   const lines = [
-    `## Soak with faults of ${report.startedAt}: ${report.minutes} min, seed ${report.seed}${short}`,
+    `## Soak with faults${report.hosts === undefined ? "" : " across hosts"} of ${report.startedAt}: ${report.minutes} min, seed ${report.seed}${short}`,
     "",
     ...formatMachineLines(report.machine),
-    `Replay: \`npm run soak -- --minutes ${report.minutes} --faults --seed ${report.seed}\`. Verdict: ${failures.length === 0 ? "passed" : `FAILED (${failures.length})`}.`,
+    ...(report.hosts === undefined ? [] : [`Lab: ${report.hosts}.`]),
+    `Replay: \`npm run soak -- --minutes ${report.minutes} --faults${report.hosts === undefined ? "" : " --hosts"} --seed ${report.seed}\`. Verdict: ${failures.length === 0 ? "passed" : `FAILED (${failures.length})`}.`,
     "",
     `${report.struck.length} faults struck, one at a time:`,
     "",

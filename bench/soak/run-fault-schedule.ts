@@ -2,10 +2,12 @@
 // (its container's restart policy brings it back) and holds network faults between a service and
 // the workbench through the public fault API. Records what was struck, when, and how it went.
 import { setTimeout as delay } from "node:timers/promises";
+import type Docker from "dockerode";
 import { dockerClient } from "../../labkit/docker/docker-client.ts";
 import type { FaultSpec } from "../../labkit/fault/fault-spec.ts";
 import type { Lab } from "../../labkit/lab/start-lab.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import { findServicePid } from "../measure/find-service-pid.ts";
 import {
   describeScheduledFault,
@@ -25,6 +27,21 @@ export interface StruckFault extends ScheduledFault {
   recoveredAfterMs?: number;
 }
 
+/** The lab the faults strike, and how to reach what they strike on whichever host it runs. */
+export interface FaultTargets {
+  lab: Lab;
+  /** Across hosts: cuts the underlay between the workbench's host and the services' for `seconds`. */
+  partitionUnderlay?: (seconds: number) => Promise<void>;
+  /** Removes whatever a failed strike may have left in force. */
+  cleanUp: () => Promise<void>;
+}
+
+/** A service's container on its own engine (the default one, or its host's across hosts). */
+export function serviceContainer(lab: Lab, service: string): Docker.Container {
+  const container = lab.container(service);
+  return (container.host?.docker ?? dockerClient()).getContainer(container.id);
+}
+
 /** The client every network fault cuts the service from: the workbench, where the load runs. */
 export const CLIENT_SERVICE = "workbench";
 const KILL_RECOVERY_TIMEOUT_MS = 120_000;
@@ -32,7 +49,7 @@ const KILL_RECOVERY_TIMEOUT_MS = 120_000;
 const FAULT_SAFETY_SECONDS = 30;
 
 export async function runFaultSchedule(
-  lab: Lab,
+  targets: FaultTargets,
   schedule: readonly ScheduledFault[],
   loadStartMs: number,
   log: (message: string) => void,
@@ -45,10 +62,7 @@ export async function runFaultSchedule(
     const description = describeScheduledFault(fault);
     log(`${formatClock(struckAtMs)} striking: ${description}`);
     try {
-      const recoveredAfterMs =
-        fault.kind === "kill"
-          ? await killAndAwaitRestart(lab, fault.service)
-          : await holdNetworkFault(lab, { ...fault, kind: fault.kind });
+      const recoveredAfterMs = await strike(targets, fault);
       struck.push({
         ...fault,
         description,
@@ -64,6 +78,7 @@ export async function runFaultSchedule(
       struck.push({ ...fault, description, struckAtMs, ok: false, error: message });
     }
   }
+  await targets.cleanUp();
   return struck;
 }
 
@@ -89,7 +104,18 @@ export function faultSpecFor(fault: ScheduledFault & { kind: NetworkFaultKind })
   }
 }
 
-type NetworkFaultKind = Exclude<ScheduledFaultKind, "kill">;
+type NetworkFaultKind = Exclude<ScheduledFaultKind, "kill" | "underlay">;
+
+/** Strikes one fault and holds it for its seconds; for a kill, resolves with the time to recover. */
+async function strike(targets: FaultTargets, fault: ScheduledFault): Promise<number | undefined> {
+  const { kind } = fault;
+  if (kind === "kill") return killAndAwaitRestart(targets.lab, fault.service);
+  if (kind !== "underlay") return holdNetworkFault(targets.lab, { ...fault, kind });
+  if (targets.partitionUnderlay === undefined)
+    throw new SocklabError("ERR_SOAK_FAULT", "an underlay partition needs a lab across hosts (--hosts)");
+  await targets.partitionUnderlay(fault.seconds);
+  return undefined;
+}
 
 async function holdNetworkFault(
   lab: Lab,
@@ -107,7 +133,7 @@ async function holdNetworkFault(
 // SIGKILL to the server process from inside its container (same user, no capability needed); the
 // container's init then exits and the restart policy starts it again.
 async function killAndAwaitRestart(lab: Lab, service: string): Promise<number> {
-  const container = dockerClient().getContainer(lab.containerId(service));
+  const container = serviceContainer(lab, service);
   const before = (await container.inspect()).RestartCount;
   const pid = await findServicePid(lab, service);
   const killedAtMs = performance.now();

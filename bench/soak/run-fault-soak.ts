@@ -7,11 +7,12 @@ import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { dockerClient } from "../../labkit/docker/docker-client.ts";
 import { clearFaults } from "../../labkit/fault/clear-faults.ts";
 import { COMPOSE_FILE_NAME, REPO_ROOT } from "../../labkit/lab/lab-project.ts";
+import { startSimulatedHosts } from "../../labkit/hosts/simulated-hosts.ts";
+import { startCrossHostLab } from "../../labkit/hosts/start-cross-host-lab.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
-import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
+import { readContainerTable } from "../../labkit/socket-table/wait-for-socket.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { findServicePid, readRssBytes } from "../measure/find-service-pid.ts";
 import type { FaultSoakOptions, FaultSoakProbeResult } from "../probes/fault-soak-probe.ts";
@@ -19,13 +20,13 @@ import { parseProbeOutput, probeCommand } from "../probes/run-probe.ts";
 import { readMachineInfo } from "../report/read-machine-info.ts";
 import type { SoakSample } from "../report/format-soak-markdown.ts";
 import { writeResults } from "../report/write-report.ts";
-import { buildFaultSchedule, formatSchedule } from "./fault-schedule.ts";
+import { buildFaultSchedule, CROSS_HOST_KINDS, formatSchedule } from "./fault-schedule.ts";
 import {
   faultSoakVerdict,
   formatFaultSoakMarkdown,
   type FaultSoakReport,
 } from "./format-fault-soak-markdown.ts";
-import { runFaultSchedule } from "./run-fault-schedule.ts";
+import { runFaultSchedule, serviceContainer, type FaultTargets } from "./run-fault-schedule.ts";
 
 const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 const SAMPLE_EVERY_MS = 15_000;
@@ -33,9 +34,20 @@ const CLOSE_WAIT_SETTLE_MS = 15_000;
 /** The ledgers the probe runs in the workbench, sent with it as source text. */
 const LEDGER_FILES = ["chat-ledger.ts", "file-ledger.ts"] as const;
 
+/** Across hosts (--hosts): the workbench on one simulated host, every service on the other. */
+const CLIENT_HOST = "h1";
+const SERVICES_HOST = "h2";
+const CROSS_HOST_PLACEMENT = {
+  workbench: CLIENT_HOST,
+  ...Object.fromEntries(SERVICES.map((service) => [service, SERVICES_HOST])),
+};
+const CROSS_HOST_SETUP = `two simulated hosts: the workbench on ${CLIENT_HOST}, every service on ${SERVICES_HOST}, joined by a swarm overlay`;
+
 export interface FaultSoakArguments {
   minutes: number;
   seed: number | undefined;
+  /** Across two simulated hosts, the underlay between them partitioned. */
+  hosts: boolean;
   log: (message: string) => void;
 }
 
@@ -70,50 +82,87 @@ export async function runFaultSoak(args: FaultSoakArguments): Promise<number> {
   const { minutes, log } = args;
   const seed = args.seed ?? randomInt(0, 2 ** 32 - 1);
   const durationMs = minutes * 60_000;
-  const schedule = buildFaultSchedule({ seed, durationMs, services: SERVICES });
+  const schedule = buildFaultSchedule({
+    seed,
+    durationMs,
+    services: SERVICES,
+    ...(args.hosts ? { kinds: CROSS_HOST_KINDS, servicesHost: SERVICES_HOST } : {}),
+  });
   process.stdout.write(`${formatSchedule(seed, schedule)}\n`);
   const startedAt = new Date().toISOString();
   log(`building the lab's images (${COMPOSE_FILE_NAME})`);
   await runDocker(["compose", "-f", COMPOSE_FILE_NAME, "build", "--quiet"], { cwd: REPO_ROOT });
-  await using lab = await startLab();
-  log(`lab ${lab.projectName} up; ${minutes} min of mixed load with ${schedule.length} faults, seed ${seed}`);
-  const machine = await readMachineInfo(lab);
-  const sampler = new Sampler(lab);
-  const samples: SoakSample[] = [await sampler.sample(0)];
-  const loadStartMs = performance.now();
-  const probe = lab
-    .exec("workbench", probeCommand("fault-soak-probe.ts", probeOptions(durationMs)))
-    .then((result) => parseProbeOutput("fault-soak-probe.ts", result) as FaultSoakProbeResult);
-  const struckPromise = runFaultSchedule(lab, schedule, loadStartMs, log);
-  const done = { value: false };
-  void probe.finally(() => (done.value = true)).catch(() => undefined);
-  while (!done.value) {
-    await Promise.race([delay(SAMPLE_EVERY_MS), probe.catch(() => undefined)]);
-    samples.push(await sampler.sample(performance.now() - loadStartMs));
+  return withLab(args.hosts, async (targets) => {
+    const { lab } = targets;
+    log(
+      `lab ${lab.projectName} up; ${minutes} min of mixed load with ${schedule.length} faults, seed ${seed}`,
+    );
+    const machine = await readMachineInfo(lab);
+    const sampler = new Sampler(lab);
+    const samples: SoakSample[] = [await sampler.sample(0)];
+    const loadStartMs = performance.now();
+    const probe = lab
+      .exec("workbench", probeCommand("fault-soak-probe.ts", probeOptions(durationMs)))
+      .then((result) => parseProbeOutput("fault-soak-probe.ts", result) as FaultSoakProbeResult);
+    const struckPromise = runFaultSchedule(targets, schedule, loadStartMs, log);
+    const done = { value: false };
+    void probe.finally(() => (done.value = true)).catch(() => undefined);
+    while (!done.value) {
+      await Promise.race([delay(SAMPLE_EVERY_MS), probe.catch(() => undefined)]);
+      samples.push(await sampler.sample(performance.now() - loadStartMs));
+    }
+    const struck = await struckPromise;
+    const load = await probe;
+    const closeWaits = await settledCloseWaits(lab);
+    const report: FaultSoakReport = {
+      startedAt,
+      minutes,
+      seed,
+      ...(args.hosts ? { hosts: CROSS_HOST_SETUP } : {}),
+      machine,
+      schedule,
+      struck,
+      load,
+      samples,
+      closeWaits,
+    };
+    const markdown = formatFaultSoakMarkdown(report);
+    await writeResults(
+      report,
+      markdown,
+      startedAt,
+      resultsPaths(),
+      args.hosts ? "cross-host-fault-soak" : "fault-soak",
+    );
+    process.stdout.write(`\n${markdown}\n`);
+    const failures = faultSoakVerdict(report);
+    for (const failure of failures) log(`FAILED: ${failure}`);
+    log(`seed ${seed}: ${failures.length === 0 ? "passed" : "failed"}`);
+    return failures.length === 0 ? 0 : 1;
+  });
+}
+
+// The lab for the run, torn down (with the simulated hosts) however the run ends. Whatever a
+// failed strike may have left in force is removed before the end's checks.
+async function withLab(hosts: boolean, run: (targets: FaultTargets) => Promise<number>): Promise<number> {
+  if (!hosts) {
+    await using lab = await startLab();
+    return await run({ lab, cleanUp: () => clearFaults(lab).then(() => undefined) });
   }
-  const struck = await struckPromise;
-  // Whatever a failed strike may have left behind.
-  await clearFaults(lab);
-  const load = await probe;
-  const closeWaits = await settledCloseWaits(lab);
-  const report: FaultSoakReport = {
-    startedAt,
-    minutes,
-    seed,
-    machine,
-    schedule,
-    struck,
-    load,
-    samples,
-    closeWaits,
-  };
-  const markdown = formatFaultSoakMarkdown(report);
-  await writeResults(report, markdown, startedAt, resultsPaths(), "fault-soak");
-  process.stdout.write(`\n${markdown}\n`);
-  const failures = faultSoakVerdict(report);
-  for (const failure of failures) log(`FAILED: ${failure}`);
-  log(`seed ${seed}: ${failures.length === 0 ? "passed" : "failed"}`);
-  return failures.length === 0 ? 0 : 1;
+  await using simulated = await startSimulatedHosts(2);
+  await using lab = await startCrossHostLab({ hosts: simulated.hosts, placement: CROSS_HOST_PLACEMENT });
+  return await run({
+    lab,
+    async partitionUnderlay(seconds) {
+      await simulated.partition(CLIENT_HOST, SERVICES_HOST);
+      try {
+        await delay(seconds * 1000);
+      } finally {
+        await simulated.heal();
+      }
+    },
+    cleanUp: () => simulated.heal(),
+  });
 }
 
 /** Reads each server's RSS, health and restarts; finds the server's PID again after a restart. */
@@ -133,7 +182,7 @@ class Sampler {
   }
 
   async #read(service: string): Promise<SoakSample["services"][string]> {
-    const info = await dockerClient().getContainer(this.#lab.containerId(service)).inspect();
+    const info = await serviceContainer(this.#lab, service).inspect();
     const restarts = info.RestartCount;
     const known = this.#pids.get(service);
     let rssBytes = Number.NaN;
@@ -167,7 +216,7 @@ async function settledCloseWaits(lab: Lab): Promise<Record<string, number>> {
 async function countCloseWaits(lab: Lab): Promise<Record<string, number>> {
   const counts = await Promise.all(
     SERVICES.map(async (service) => {
-      const table = await readSocketTable(lab.containerId(service), service);
+      const table = await readContainerTable(lab.container(service));
       return [service, table.entries.filter((entry) => entry.state === "CLOSE_WAIT").length] as const;
     }),
   );
