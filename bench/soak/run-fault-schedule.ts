@@ -2,7 +2,6 @@
 // (its container's restart policy brings it back) and holds network faults between a service and
 // the workbench through the public fault API. Records what was struck, when, and how it went.
 import { setTimeout as delay } from "node:timers/promises";
-import type Docker from "dockerode";
 import { dockerClient } from "../../labkit/docker/docker-client.ts";
 import type { FaultSpec } from "../../labkit/fault/fault-spec.ts";
 import type { Lab } from "../../labkit/lab/start-lab.ts";
@@ -36,8 +35,11 @@ export interface FaultTargets {
   cleanUp: () => Promise<void>;
 }
 
+/** A container handle on an engine (only labkit names dockerode's types). */
+type EngineContainer = ReturnType<ReturnType<typeof dockerClient>["getContainer"]>;
+
 /** A service's container on its own engine (the default one, or its host's across hosts). */
-export function serviceContainer(lab: Lab, service: string): Docker.Container {
+export function serviceContainer(lab: Lab, service: string): EngineContainer {
   const container = lab.container(service);
   return (container.host?.docker ?? dockerClient()).getContainer(container.id);
 }
