@@ -8,6 +8,7 @@ import {
   countLosses,
   faultSoakVerdict,
   formatFaultSoakMarkdown,
+  judgeServiceMemory,
   unexpectedUnhealthy,
   type FaultSoakReport,
 } from "./format-fault-soak-markdown.ts";
@@ -173,6 +174,41 @@ describe("faultSoakVerdict", () => {
     expect(faultSoakVerdict(report({ samples: sick }))).toEqual([
       "chat not healthy in 1 readings outside its restarts",
     ]);
+  });
+});
+
+describe("judgeServiceMemory", () => {
+  // Ten minutes of readings every 15 s; chat killed at 4 min, its new process starting at 60 MiB.
+  function killedAt4(rssAt: (second: number) => number): FaultSoakReport {
+    const kill = { ...(report().struck[0] as StruckFault), struckAtMs: 240_000, atMs: 240_000 };
+    const readings = Array.from({ length: 41 }, (_, i) => {
+      const atMs = i * 15_000;
+      return {
+        atMs,
+        services: {
+          chat: { rssBytes: rssAt(atMs / 1000), health: "healthy", restarts: atMs >= 240_000 ? 1 : 0 },
+        },
+      };
+    });
+    return report({ minutes: 10, struck: [kill], samples: readings });
+  }
+
+  it("leaves out a killed server's new process while it warms up, as at the start of the run", () => {
+    const warm = (since: number) => Math.min(100, 60 + since) * MIB;
+    const judged = judgeServiceMemory(
+      killedAt4((second) => (second < 240 ? warm(second) : warm(second - 240))),
+      "chat",
+    );
+    expect(judged.flat).toBe(true);
+    expect(judged.baselineBytes).toBe(100 * MIB);
+  });
+
+  it("still finds a floor that climbs across the kill", () => {
+    const judged = judgeServiceMemory(
+      killedAt4((second) => (80 + second / 10) * MIB),
+      "chat",
+    );
+    expect(judged.flat).toBe(false);
   });
 });
 

@@ -47,13 +47,26 @@ export function countHung(load: FaultSoakProbeResult): number {
   return load.tcp.hung + load.udp.hung + load.files.hung;
 }
 
-/** Readings where the service's RSS could be read (not while it was restarting). */
-function readable(samples: readonly SoakSample[], service: string): SoakSample[] {
-  return samples.filter((sample) => Number.isFinite(sample.services[service]?.rssBytes));
+/**
+ * The readings memory is judged on: those where the server process ran, less those of a killed
+ * server's new process while it warms up, for as long as the run's own warm-up. A new process starts
+ * small and grows to its working size again, as at the start of the run: judged with the rest, its
+ * first readings would lower whichever half's floor they fall in.
+ */
+export function memoryReadings(report: FaultSoakReport, service: string): SoakSample[] {
+  const lastAtMs = report.samples.at(-1)?.atMs ?? 0;
+  const warmupMs = Math.min(FLAT_MEMORY.maxWarmupMs, lastAtMs * FLAT_MEMORY.warmupFraction);
+  const warmingUp = (atMs: number) =>
+    killsOf(report, service).some(
+      (kill) => atMs >= kill.struckAtMs && atMs < kill.struckAtMs + (kill.recoveredAfterMs ?? 0) + warmupMs,
+    );
+  return report.samples.filter(
+    (sample) => Number.isFinite(sample.services[service]?.rssBytes) && !warmingUp(sample.atMs),
+  );
 }
 
 export function judgeServiceMemory(report: FaultSoakReport, service: string): MemoryJudgement {
-  return judgeMemory(readable(report.samples, service), service);
+  return judgeMemory(memoryReadings(report, service), service);
 }
 
 /** Kills that struck `service` and were carried out. */
@@ -154,9 +167,9 @@ export function formatFaultSoakMarkdown(report: FaultSoakReport): string {
     loadRow("udp-echo", load.udp, "datagrams of 0 to 1,472 bytes, compared"),
     loadRow("file-transfer", files, "put + read back of 0 to 4 MiB, SHA-256 against the ledger"),
     "",
-    `Files: ${n(files.ledger.putsAcknowledged)} puts acknowledged (${n(files.resumedPuts)} resumed), ${n(files.ledger.putsUncertain)} given up unacknowledged, ${n(files.ledger.deletesAcknowledged)} deletes; ${n(files.ledger.reads)} reads checked (${n(files.resumedGets)} resumed, ${n(files.finalChecks)} in the final pass over every name), ${n(files.ledger.listings)} listings checked, ${n(files.ledger.partlyVisible)} partly written files seen; ${n(files.reconnects)} reconnects; ${n(files.ledger.lost)} acknowledged files lost.`,
+    `Files: ${n(files.ledger.putsAcknowledged)} puts acknowledged (${n(files.resumedPuts)} resumed), ${n(files.ledger.putsUncertain)} given up unacknowledged, ${n(files.ledger.deletesAcknowledged)} deletes; ${n(files.ledger.reads)} reads checked (${n(files.resumedGets)} resumed, ${n(files.finalChecks)} in the final pass over every name), ${n(files.ledger.listings)} listings checked, ${n(files.ledger.partlyVisible)} partly written files seen; ${n(files.reconnects)} connections replaced after a failure; ${n(files.ledger.lost)} acknowledged files lost.`,
     "",
-    `Chat: ${n(chat.ledger.sent)} lines sent, ${n(chat.ledger.acknowledged)} acknowledged; ${n(chat.ledger.delivered)} of ${n(chat.ledger.expectedDeliveries)} deliveries due to members who stayed connected arrived (${n(chat.ledger.lost)} lost, ${n(chat.ledger.disorder)} out of order); ${n(chat.ledger.cutOffSessions)} of ${n(chat.ledger.sessions)} connections were cut off and knew it (${n(chat.ackStalls)} given up for no acknowledgement), missing ${n(chat.ledger.missedWhileCutOff)} lines between them; ${n(chat.reconnects)} reconnects.`,
+    `Chat: ${n(chat.ledger.sent)} lines sent, ${n(chat.ledger.acknowledged)} acknowledged; ${n(chat.ledger.delivered)} of ${n(chat.ledger.expectedDeliveries)} deliveries due to members who stayed connected arrived (${n(chat.ledger.lost)} lost, ${n(chat.ledger.disorder)} out of order); ${n(chat.ledger.cutOffSessions)} of ${n(chat.ledger.sessions)} connections were cut off and knew it (${n(chat.ackStalls)} given up for no acknowledgement), missing ${n(chat.ledger.missedWhileCutOff)} lines between them; ${n(chat.reconnects)} reconnect attempts.`,
     "",
     `Losses in all: ${countLosses(load)}. Hung: ${countHung(load)}.`,
     ...(load.firstLosses.length > 0
@@ -176,7 +189,7 @@ export function formatFaultSoakMarkdown(report: FaultSoakReport): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...services.map((service) => memoryRow(report, service)),
     "",
-    `${report.samples.length} readings; flat as in the quiet soak (the lowest reading of the second half after warm-up at most +${FLAT_MEMORY.maxGrowthFraction * 100} % or +${mib(FLAT_MEMORY.minAllowedGrowthBytes)} above the first half's), over the readings taken while the server ran.`,
+    `${report.samples.length} readings; flat as in the quiet soak (the lowest reading of the second half after warm-up at most +${FLAT_MEMORY.maxGrowthFraction * 100} % or +${mib(FLAT_MEMORY.minAllowedGrowthBytes)} above the first half's), over the readings taken while the server ran, less a killed server's new process's first ${Math.round(FLAT_MEMORY.maxWarmupMs / 1000)} s (or a fifth of a shorter run) of warm-up.`,
     "",
   ];
   return lines.join("\n");
