@@ -103,6 +103,14 @@ describe("formatSchedule", () => {
   });
 });
 
+describe("formatSchedule across hosts", () => {
+  it("says to replay with --hosts", () => {
+    expect(formatSchedule(9, [], "--faults --hosts")).toBe(
+      "fault schedule, seed 9 (replay: --faults --hosts --seed 9), 0 faults:",
+    );
+  });
+});
+
 describe("parseSeed", () => {
   it("takes integers from 0 to 2^32 - 1 and nothing else", () => {
     expect(parseSeed("0")).toBe(0);

@@ -159,9 +159,13 @@ export function describeScheduledFault(fault: ScheduledFault): string {
 }
 
 /** The schedule as printed at the start of a run: the seed first, so that it can be replayed. */
-export function formatSchedule(seed: number, schedule: readonly ScheduledFault[]): string {
+export function formatSchedule(
+  seed: number,
+  schedule: readonly ScheduledFault[],
+  replayFlags = "--faults",
+): string {
   const lines = [
-    `fault schedule, seed ${seed} (replay: --faults --seed ${seed}), ${schedule.length} faults:`,
+    `fault schedule, seed ${seed} (replay: ${replayFlags} --seed ${seed}), ${schedule.length} faults:`,
   ];
   for (const fault of schedule) {
     lines.push(`  ${formatClock(fault.atMs)}  ${describeScheduledFault(fault)}`);

@@ -88,7 +88,8 @@ export async function runFaultSoak(args: FaultSoakArguments): Promise<number> {
     services: SERVICES,
     ...(args.hosts ? { kinds: CROSS_HOST_KINDS, servicesHost: SERVICES_HOST } : {}),
   });
-  process.stdout.write(`${formatSchedule(seed, schedule)}\n`);
+  const replayFlags = args.hosts ? "--faults --hosts" : "--faults";
+  process.stdout.write(`${formatSchedule(seed, schedule, replayFlags)}\n`);
   const startedAt = new Date().toISOString();
   log(`building the lab's images (${COMPOSE_FILE_NAME})`);
   await runDocker(["compose", "-f", COMPOSE_FILE_NAME, "build", "--quiet"], { cwd: REPO_ROOT });
