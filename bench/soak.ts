@@ -167,4 +167,10 @@ function log(message: string): void {
   process.stderr.write(`socklab soak: ${message}\n`);
 }
 
-process.exitCode = await main();
+// An error while the lab was being torn down hides the run's own: say both.
+process.exitCode = await main().catch((error: unknown) => {
+  const errors = error instanceof SuppressedError ? [error.error, error.suppressed] : [error];
+  for (const each of errors)
+    log(`error: ${each instanceof Error ? (each.stack ?? each.message) : String(each)}`);
+  return 1;
+});

@@ -112,6 +112,8 @@ export function faultSoakVerdict(report: FaultSoakReport): string[] {
       failures.push(`${service} restarted ${restarts} times for ${kills} scheduled kills`);
     const unhealthy = unexpectedUnhealthy(report, service);
     if (unhealthy > 0) failures.push(`${service} not healthy in ${unhealthy} readings outside its restarts`);
+    if ((report.closeWaits[service] ?? 0) < 0)
+      failures.push(`${service}'s sockets could not be read at the end (not running)`);
     if ((report.closeWaits[service] ?? 0) > 0)
       failures.push(`${service} left ${report.closeWaits[service]} CLOSE_WAIT`);
   }
