@@ -1,7 +1,9 @@
 // `npm run soak`: a lab of its own under mixed load on every service for 10 minutes (or
 // `--minutes N`), every reply checked, each service's memory and health sampled as it goes. Passes
 // with zero errors and flat memory; writes bench/results/soak-<date>.json and its section of
-// docs/benchmarks.md. Never part of `npm test`.
+// docs/benchmarks.md. With `--faults [--seed S] [--hosts]`, a seeded schedule of faults strikes the
+// services while the load runs, on one host or across two simulated ones (bench/soak/run-fault-soak.ts).
+// Never part of `npm test`.
 import "./disable-reaper.ts";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +25,8 @@ import {
 } from "./report/format-soak-markdown.ts";
 import { writeResults } from "./report/write-report.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
+import { parseSeed } from "./soak/fault-schedule.ts";
+import { runFaultSoak } from "./soak/run-fault-soak.ts";
 
 const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 const DEFAULT_MINUTES = 10;
@@ -44,7 +48,8 @@ function soakOptions(durationMs: number): SoakOptions {
 }
 
 async function main(): Promise<number> {
-  const minutes = readMinutes();
+  const { minutes, faults, seed, hosts } = readArguments();
+  if (faults) return runFaultSoak({ minutes, seed, hosts, log });
   const startedAt = new Date().toISOString();
   log(`building the lab's images (${COMPOSE_FILE_NAME})`);
   await runDocker(["compose", "-f", COMPOSE_FILE_NAME, "build", "--quiet"], { cwd: REPO_ROOT });
@@ -77,9 +82,14 @@ async function main(): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-function readMinutes(): number {
+function readArguments(): { minutes: number; faults: boolean; seed: number | undefined; hosts: boolean } {
   const { values } = parseArgs({
-    options: { minutes: { type: "string", default: String(DEFAULT_MINUTES) } },
+    options: {
+      minutes: { type: "string", default: String(DEFAULT_MINUTES) },
+      faults: { type: "boolean", default: false },
+      seed: { type: "string" },
+      hosts: { type: "boolean", default: false },
+    },
   });
   const minutes = Number(values.minutes);
   if (!Number.isFinite(minutes) || minutes <= 0 || minutes > MAX_MINUTES) {
@@ -88,7 +98,17 @@ function readMinutes(): number {
       `--minutes must be a number above 0 and at most ${MAX_MINUTES}, got ${values.minutes}`,
     );
   }
-  return minutes;
+  const seed = values.seed === undefined ? undefined : parseSeed(values.seed);
+  if (values.seed !== undefined && seed === undefined)
+    throw new SocklabError("ERR_USAGE", `--seed must be an integer from 0 to 4294967295, got ${values.seed}`);
+  if (seed !== undefined && !values.faults)
+    throw new SocklabError("ERR_USAGE", "--seed chooses a fault schedule: it needs --faults");
+  if (values.hosts && !values.faults)
+    throw new SocklabError(
+      "ERR_USAGE",
+      "--hosts runs the soak with faults across two simulated hosts: it needs --faults",
+    );
+  return { minutes, faults: values.faults, seed, hosts: values.hosts };
 }
 
 // One reading of every service: the server process's RSS, health, and restarts so far.
@@ -147,4 +167,10 @@ function log(message: string): void {
   process.stderr.write(`socklab soak: ${message}\n`);
 }
 
-process.exitCode = await main();
+// An error while the lab was being torn down hides the run's own: say both.
+process.exitCode = await main().catch((error: unknown) => {
+  const errors = error instanceof SuppressedError ? [error.error, error.suppressed] : [error];
+  for (const each of errors)
+    log(`error: ${each instanceof Error ? (each.stack ?? each.message) : String(each)}`);
+  return 1;
+});

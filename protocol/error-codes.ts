@@ -191,6 +191,7 @@ export const ERROR_CODES = {
   ERR_BENCH_PID: spec(EXIT.labFailed, "the bench could not find a service's process"),
   ERR_BENCH_PROBE: spec(EXIT.labFailed, "a bench probe failed"),
   ERR_BENCH_RESOLVE: spec(EXIT.labFailed, "a lab name did not resolve in the workbench"),
+  ERR_SOAK_FAULT: spec(EXIT.labFailed, "the fault soak could not strike a scheduled fault"),
   // Interruptions.
   ERR_ABORTED: spec(EXIT.interrupted, "stopped by a signal or an abort; a transfer can be resumed"),
 } as const satisfies Record<string, ErrorCodeSpec>;

@@ -15,7 +15,8 @@ export type ProbeName =
   | "tcp-hold-probe.ts"
   | "irc-delivery-probe.ts"
   | "file-transfer-probe.ts"
-  | "soak-probe.ts";
+  | "soak-probe.ts"
+  | "fault-soak-probe.ts";
 
 // How each kind of probe runs from source text, with no file in the (read-only) workbench.
 const INTERPRETER_BY_EXTENSION: Record<string, readonly string[]> = {

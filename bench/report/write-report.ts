@@ -26,8 +26,12 @@ export interface ReportPaths {
   markdownFile: string;
 }
 
-/** `bench` (npm run bench) writes results/<date>.json; `soak` (npm run soak) results/soak-<date>.json. */
-export type ResultsSection = "bench" | "soak";
+/**
+ * `bench` (npm run bench) writes results/<date>.json; `soak` (npm run soak) results/soak-<date>.json;
+ * `fault-soak` (npm run soak -- --faults) results/fault-soak-<date>.json, and `cross-host-fault-soak`
+ * (with --hosts) results/cross-host-fault-soak-<date>.json.
+ */
+export type ResultsSection = "bench" | "soak" | "fault-soak" | "cross-host-fault-soak";
 
 /**
  * Writes the run as JSON (results/<date>.json) and puts its table between the markers of the
