@@ -19,6 +19,7 @@ import { SocklabError } from "../protocol/socklab-error.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import { SOCKLAB_COMMAND, withInvocation } from "./output/invoked-as.ts";
 import { addComposeOptions, resolveComposeTarget } from "./lab/compose-target.ts";
+import { addHostsFileOption, resolveHostsTarget } from "./lab/hosts-target.ts";
 
 const packageJson = JSON.parse(readFileSync(path.join(SOCKLAB_ROOT, "package.json"), "utf8")) as {
   version: string;
@@ -62,8 +63,10 @@ for (const register of COMMANDS) register(program);
 // too; every command takes them before it, as `docker compose -f x.yml ps` does.
 const ON_ANY_STACK = ["netstat", "status", "logs", "capture", "shell"];
 addComposeOptions(program);
+addHostsFileOption(program);
 for (const command of program.commands) if (ON_ANY_STACK.includes(command.name())) addComposeOptions(command);
 program.hook("preAction", resolveComposeTarget);
+program.hook("preAction", resolveHostsTarget);
 
 try {
   await program.parseAsync();

@@ -26,6 +26,12 @@ export { pruneSupersededImages } from "./docker/prune-superseded-images.ts";
 export { readSocketTable, type SocketTable } from "./socket-table/read-socket-table.ts";
 export { readEnds, type ConnectionEnd } from "./socket-table/read-ends.ts";
 export {
+  pairConnectionEnds,
+  type ConnectionPair,
+  type ConnectionSide,
+} from "./socket-table/pair-connection-ends.ts";
+export { formatConnectionPairs } from "./socket-table/format-connection-pairs.ts";
+export {
   waitForSocket,
   waitForNoSocket,
   type LabContainer,
@@ -105,7 +111,7 @@ export {
 export { stopCrossHostLab } from "./hosts/stop-cross-host-lab.ts";
 export { findCrossHostContainers, type FoundContainer } from "./hosts/find-cross-host-containers.ts";
 export { readHostsFile, parseHostsFile, HOSTS_FILE_NAME, type HostSpec } from "./hosts/hosts-file.ts";
-export { parsePlacement, type Placement } from "./hosts/parse-placement.ts";
+export { parsePlacement, defaultPlacement, type Placement } from "./hosts/parse-placement.ts";
 export { connectHost, localEngineHost, type EngineHost } from "./hosts/engine-host.ts";
 export { formSwarm, leaveSwarm, type Swarm } from "./hosts/form-swarm.ts";
 export { transferImages } from "./hosts/transfer-images.ts";

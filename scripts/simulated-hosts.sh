@@ -229,8 +229,14 @@ known_hosts() {
 
 cmd_down() {
   require_root
-  local n ns
-  for n in $(known_hosts); do stop_engine "$n"; done
+  local n ns pid
+  # In parallel: a swarm manager's engine can take most of its stop timeout to shut down.
+  local stopping=()
+  for n in $(known_hosts); do
+    stop_engine "$n" &
+    stopping+=("$!")
+  done
+  for pid in "${stopping[@]}"; do wait "$pid" || true; done
   for n in $(known_hosts); do kill_host_leftovers "$n"; done
   for ns in $(ip netns list | awk -v p="$PREFIX-" 'index($1, p) == 1 { print $1 }'); do
     ip netns del "$ns"

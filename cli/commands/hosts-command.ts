@@ -3,21 +3,17 @@ import { Command } from "commander";
 import { connectHost, type EngineHost } from "../../labkit/hosts/engine-host.ts";
 import { findCrossHostContainers } from "../../labkit/hosts/find-cross-host-containers.ts";
 import { HOSTS_FILE_NAME, readHostsFile } from "../../labkit/hosts/hosts-file.ts";
-import { parsePlacement, type Placement } from "../../labkit/hosts/parse-placement.ts";
+import { defaultPlacement, parsePlacement } from "../../labkit/hosts/parse-placement.ts";
 import { runDockerCli } from "../../labkit/hosts/run-docker-cli.ts";
 import { startCrossHostLab } from "../../labkit/hosts/start-cross-host-lab.ts";
 import { stopCrossHostLab } from "../../labkit/hosts/stop-cross-host-lab.ts";
 import { formatSocketTable } from "../../labkit/socket-table/format-socket-table.ts";
 import { readContainerTable } from "../../labkit/socket-table/wait-for-socket.ts";
 import { EXIT } from "../exit-codes.ts";
-
-/** The compose project of the lab that `socklab hosts up` spreads over the hosts. */
-export const HOSTS_PROJECT_NAME = "socklab-hosts";
-
-const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
+import { HOSTS_PROJECT_NAME, hostsFileInUse } from "../lab/hosts-target.ts";
 
 interface HostsOptions {
-  hostsFile: string;
+  hostsFile?: string;
   lab: string;
 }
 
@@ -51,8 +47,7 @@ Exit codes: 0 ok, 2 a bad hosts file or placement, 4 docker failed on a host, 5 
     command
       .option(
         "--hosts-file <file>",
-        "the hosts: names, DOCKER_HOST URLs or contexts, addresses",
-        HOSTS_FILE_NAME,
+        `the hosts: names, DOCKER_HOST URLs or contexts, addresses (default: socklab's --hosts-file, SOCKLAB_HOSTS_FILE, or ${HOSTS_FILE_NAME})`,
       )
       .option(
         "--lab <project>",
@@ -77,7 +72,7 @@ Exit codes: 0 ok, 2 a bad hosts file or placement, 4 docker failed on a host, 5 
             options.place,
             engines.map((e) => e.name),
           )
-        : defaultPlacement(engines);
+        : defaultPlacement(engines.map((e) => e.name));
       const lab = await startCrossHostLab({
         hosts: engines.map((e) => e.spec),
         placement,
@@ -128,14 +123,8 @@ Exit codes: 0 ok, 2 a bad hosts file or placement, 4 docker failed on a host, 5 
 }
 
 async function connectAll(options: HostsOptions): Promise<EngineHost[]> {
-  const specs = await readHostsFile(path.resolve(options.hostsFile));
+  const specs = await readHostsFile(path.resolve(options.hostsFile ?? hostsFileInUse() ?? HOSTS_FILE_NAME));
   return Promise.all(specs.map(connectHost));
-}
-
-function defaultPlacement(engines: readonly EngineHost[]): Placement {
-  const first = engines[0]?.name ?? "";
-  const servers = engines[1]?.name ?? first;
-  return { ...Object.fromEntries(SERVICES.map((service) => [service, servers])), workbench: first };
 }
 
 async function printStatus(engines: readonly EngineHost[], projectName: string): Promise<number> {

@@ -11,17 +11,45 @@ import { composeTarget } from "../lab/compose-target.ts";
 import type { ServiceStatus } from "../lab/read-lab-status.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { runCommand } from "../lab/run-command.ts";
+import { defaultPlacement, parsePlacement } from "../../labkit/hosts/parse-placement.ts";
+import { startCrossHostLab } from "../../labkit/hosts/start-cross-host-lab.ts";
+import { stopCrossHostLab } from "../../labkit/hosts/stop-cross-host-lab.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
+import { crossHostTarget, type CrossHostTarget } from "../lab/hosts-target.ts";
+import { readCrossHostStatus } from "../lab/read-cross-host-status.ts";
 
 /** `up`, `down`, `status` and `logs`: the lab's lifecycle, through docker compose. */
 export function registerLabCommands(program: Command): void {
   program
     .command("up")
     .description("build the images if needed, start the lab, and wait until every service is healthy")
+    .option(
+      "--place <service=host,...>",
+      "with hosts (--hosts-file): where each service runs (default: workbench on the first host, the rest on the second)",
+    )
     .addHelpText(
       "after",
-      "\nExample:\n  socklab up\nExit codes: 0 every service healthy, 4 docker compose failed (build, start, a healthcheck).",
+      `
+With a hosts file (--hosts-file, SOCKLAB_HOSTS_FILE or socklab.hosts.json here) the lab is spread
+over those Docker hosts on a swarm overlay (docs/cross-host.md); up, down, status, netstat and
+capture then work across them.
+Examples:
+  socklab up
+  socklab --hosts-file hosts.json up --place tcp-echo=h2,udp-echo=h2,file-transfer=h2,chat=h2,workbench=h1
+Exit codes: 0 every service healthy, 2 a bad hosts file or placement, 4 docker compose failed (build,
+  start, a healthcheck) on a host.`,
     )
-    .action(async () => {
+    .action(async (options: { place?: string }) => {
+      const hosts = await crossHostTarget();
+      if (hosts) {
+        process.exitCode = await upAcross(hosts, options.place);
+        return;
+      }
+      if (options.place !== undefined)
+        throw new SocklabError(
+          "ERR_PLACEMENT",
+          "--place spreads the lab over hosts: name them with --hosts-file (or socklab.hosts.json here)",
+        );
       const { exitCode } = await compose(["up", "--build", "--detach", "--wait"], { output: "inherit" });
       process.exitCode = exitCode === 0 ? EXIT.ok : EXIT.labFailed;
       if (exitCode === 0) await pruneSupersededImages();
@@ -36,6 +64,15 @@ export function registerLabCommands(program: Command): void {
       "\nExamples:\n  socklab down\n  socklab down --volumes\nExit codes: 0 stopped (or was not running), 4 docker compose failed.",
     )
     .action(async (options: { volumes?: boolean }) => {
+      const hosts = await crossHostTarget();
+      if (hosts) {
+        // Across hosts the lab's volumes always go: each host holds a copy no other host sees.
+        const [manager] = hosts.engines;
+        if (manager) await stopCrossHostLab(hosts.engines, manager, hosts.projectName);
+        process.stdout.write(`the lab ${hosts.projectName} is down on ${hosts.engines.length} hosts\n`);
+        process.exitCode = EXIT.ok;
+        return;
+      }
       const args = ["down", "--remove-orphans", ...(options.volumes ? ["--volumes"] : [])];
       const { exitCode } = await compose(args, { output: "inherit" });
       process.exitCode = exitCode === 0 ? EXIT.ok : EXIT.labFailed;
@@ -56,8 +93,13 @@ Examples:
 Exit codes: 0 running and no service unhealthy, 5 the lab is not running or a service is unhealthy.`,
     )
     .action(async (options: { json?: boolean }) => {
-      const status = await addListeningPorts(await readLabStatus());
-      process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatLabStatus(status));
+      const hosts = await crossHostTarget();
+      const status = hosts ? await readStatusAcross(hosts) : await addListeningPorts(await readLabStatus());
+      const text =
+        hosts && status.length === 0
+          ? `the lab ${hosts.projectName} is not running on the hosts of ${hosts.file}: start it with \`socklab up\`\n`
+          : formatLabStatus(status);
+      process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : text);
       process.exitCode =
         status.length > 0 && status.every((s) => s.health !== "unhealthy") ? EXIT.ok : EXIT.labDown;
     });
@@ -91,6 +133,30 @@ Exit codes: 0 ok, 4 docker compose failed, 5 the lab is not running (no containe
           ? await followLogs(service, options)
           : await printLogs(service, options);
     });
+}
+
+async function readStatusAcross(hosts: CrossHostTarget): Promise<ServiceStatus[]> {
+  const { status, containerOf } = await readCrossHostStatus(hosts);
+  return addListeningPorts(status, (s) => containerOf(s)?.host.docker);
+}
+
+async function upAcross(hosts: CrossHostTarget, place: string | undefined): Promise<number> {
+  const names = hosts.engines.map((engine) => engine.name);
+  const placement = place ? parsePlacement(place, names) : defaultPlacement(names);
+  // The images are built here, on the engine this machine uses, then copied to the hosts.
+  const built = await compose(["build"], { output: "inherit" });
+  if (built.exitCode !== 0) return EXIT.labFailed;
+  const lab = await startCrossHostLab({
+    hosts: hosts.engines.map((engine) => engine.spec),
+    placement,
+    projectName: hosts.projectName,
+  });
+  for (const service of Object.keys(placement))
+    process.stdout.write(`${service} on ${lab.hostOf(service)}\n`);
+  process.stdout.write(
+    `the lab ${lab.projectName} is up on ${names.length} hosts, on the overlay ${lab.networkName}\n`,
+  );
+  return EXIT.ok;
 }
 
 interface LogsOptions {

@@ -5,6 +5,11 @@ import { countPcapPackets } from "../capture/count-pcap-packets.ts";
 import { EXIT } from "../exit-codes.ts";
 import { checkFileToWrite } from "../local-files/check-file-to-write.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
+import { crossHostTarget } from "../lab/hosts-target.ts";
+import { readCrossHostStatus } from "../lab/read-cross-host-status.ts";
+import { localEngineHost } from "../../labkit/hosts/engine-host.ts";
+import { transferImages } from "../../labkit/hosts/transfer-images.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
 import { runCommand } from "../lab/run-command.ts";
 import { execInWorkbench, insideWorkbench } from "../lab/run-in-workbench.ts";
 import { positiveInt } from "../parse-int-option.ts";
@@ -55,6 +60,7 @@ export function registerWorkbenchCommands(program: Command): void {
       `
 It says when tcpdump is listening: traffic sent before that is not in the file.
 Open the file with Wireshark, or: tcpdump -nn -r FILE
+For a lab across hosts (--hosts-file), the helper runs on the host that holds SERVICE.
 Examples:
   socklab capture tcp-echo --seconds 5
   socklab capture chat -o chat.pcap
@@ -76,8 +82,7 @@ async function capture(
   }
   // A file that cannot be written is the user's to fix (2), said before any container starts.
   if (options.output !== undefined) await checkFileToWrite(options.output);
-  const target = (await requireRunningLab([service])).find((s) => s.service === service);
-  if (!target) return EXIT.labDown; // not reached: requireRunningLab throws when it is missing
+  const target = await captureTarget(service);
   const output = path.resolve(
     options.output ?? `${service}-${new Date().toISOString().replace(/[:.]/g, "-")}.pcap`,
   );
@@ -121,7 +126,7 @@ async function capture(
       "-c",
       tcpdump,
     ],
-    { stdoutFile: await open(partial, "w"), onStderrLine },
+    { stdoutFile: await open(partial, "w"), onStderrLine, ...(target.env ? { env: target.env } : {}) },
   );
   if (code !== 0 || !tcpdumpState.listening) {
     await rm(partial, { force: true });
@@ -140,6 +145,35 @@ async function capture(
       : `wrote ${output}: ${packets} packets in ${options.seconds} s\n`,
   );
   return EXIT.ok;
+}
+
+interface CaptureTarget {
+  container: string;
+  /** The docker CLI's environment for the host that holds it, for a lab across hosts. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The running container of `service`, and for a lab across hosts the engine that holds it: the
+ * helper joins its namespace there, so the workbench's image (tcpdump) is copied there first.
+ */
+async function captureTarget(service: string): Promise<CaptureTarget> {
+  const hosts = await crossHostTarget();
+  if (!hosts) {
+    const found = (await requireRunningLab([service])).find((s) => s.service === service);
+    // requireRunningLab throws when it is missing.
+    return { container: found?.container ?? service };
+  }
+  const { status } = await readCrossHostStatus(hosts);
+  const found = status.find((s) => s.service === service && s.state === "running");
+  const engine = hosts.engines.find((e) => e.name === found?.host);
+  if (!found || !engine)
+    throw new SocklabError(
+      "ERR_LAB_DOWN",
+      `${service} is not running on the hosts of ${hosts.file} (lab ${hosts.projectName}): start it with \`socklab up\``,
+    );
+  await transferImages(localEngineHost(), engine, [WORKBENCH_IMAGE]);
+  return { container: found.container, env: engine.cliEnv };
 }
 
 function ttyFlag(): string[] {

@@ -1,3 +1,4 @@
+import type { ContainerHost } from "../../labkit/docker/container-host.ts";
 import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
 import type { SocketEntry } from "../../labkit/socket-table/socket-entry.ts";
 import { mergePorts, type ServicePort, type ServiceStatus } from "./read-lab-status.ts";
@@ -9,11 +10,15 @@ import { mergePorts, type ServicePort, type ServiceStatus } from "./read-lab-sta
  * this is where the services' ports are known from. A container whose table cannot be read keeps
  * the ports it declares.
  */
-export async function addListeningPorts(status: readonly ServiceStatus[]): Promise<ServiceStatus[]> {
+export async function addListeningPorts(
+  status: readonly ServiceStatus[],
+  /** The engine that holds a container, for a lab across hosts; the default engine otherwise. */
+  engineOf: (s: ServiceStatus) => ContainerHost["docker"] | undefined = () => undefined,
+): Promise<ServiceStatus[]> {
   return Promise.all(
     status.map(async (s) => {
       if (s.state !== "running") return s;
-      const entries = await readSocketTable(s.container, s.service).then(
+      const entries = await readSocketTable(s.container, s.service, engineOf(s)).then(
         (table) => table.entries,
         () => [],
       );

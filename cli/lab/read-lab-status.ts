@@ -7,6 +7,8 @@ const execFileAsync = promisify(execFile);
 
 export interface ServiceStatus {
   service: string;
+  /** The host it runs on, for a lab across hosts (the hosts file's name); absent on one engine. */
+  host?: string;
   container: string;
   state: string;
   /** healthy, unhealthy, starting, or "" for a container without a healthcheck. */
@@ -36,7 +38,7 @@ interface ComposePsRow {
   Health: string;
 }
 
-interface InspectedContainer {
+export interface InspectedContainer {
   Name: string;
   Config: { ExposedPorts?: Record<string, object> | null };
   NetworkSettings: {
@@ -74,7 +76,7 @@ export async function readLabStatus(): Promise<ServiceStatus[]> {
     .sort((a, b) => a.service.localeCompare(b.service));
 }
 
-function declaredPorts(container: InspectedContainer): ServicePort[] {
+export function declaredPorts(container: InspectedContainer): ServicePort[] {
   const bindings = container.NetworkSettings.Ports ?? {};
   const keys = new Set([...Object.keys(container.Config.ExposedPorts ?? {}), ...Object.keys(bindings)]);
   return [...keys].flatMap((key) => {
@@ -117,9 +119,12 @@ function parseJsonLines<T>(text: string): T[] {
 export function formatLabStatus(status: readonly ServiceStatus[]): string {
   if (status.length === 0)
     return `the lab is not running: start it with \`npm start\` or \`${socklabCommand("up")}\`\n`;
-  const header = ["SERVICE", "STATE", "HEALTH", "ADDRESS", "PORTS"];
+  // A HOST column only for a lab across hosts: on one engine the table stays as it was.
+  const withHost = status.some((s) => s.host !== undefined);
+  const header = ["SERVICE", ...(withHost ? ["HOST"] : []), "STATE", "HEALTH", "ADDRESS", "PORTS"];
   const rows = status.map((s) => [
     s.service,
+    ...(withHost ? [s.host ?? "-"] : []),
     s.state,
     s.health || "-",
     s.addresses.join(", ") || "-",

@@ -8,6 +8,8 @@ export interface RunCommandOptions {
   stdoutFile?: FileHandle;
   /** Takes each stderr line instead of this terminal, as it comes. */
   onStderrLine?: (line: string) => void;
+  /** The command's environment (a host's DOCKER_HOST, say); this process's own by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -23,7 +25,10 @@ export async function runCommand(
     return await new Promise((resolve) => {
       const stdout = options.stdoutFile?.fd ?? "inherit";
       const stderr = options.onStderrLine ? "pipe" : "inherit";
-      const child = spawn(command, args, { stdio: ["inherit", stdout, stderr] });
+      const child = spawn(command, args, {
+        stdio: ["inherit", stdout, stderr],
+        ...(options.env ? { env: options.env } : {}),
+      });
       if (options.onStderrLine && child.stderr)
         readline.createInterface({ input: child.stderr }).on("line", options.onStderrLine);
       child.on("error", () => resolve(EXIT.labDown));

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,8 +7,14 @@ import {
   startSimulatedHosts,
   type SimulatedHosts,
 } from "../../labkit/hosts/simulated-hosts.ts";
+import { findCrossHostContainers } from "../../labkit/hosts/find-cross-host-containers.ts";
 import { startCrossHostLab, type CrossHostLab } from "../../labkit/hosts/start-cross-host-lab.ts";
 import { waitForNoSocket, waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
+import { countPcapPackets } from "../../cli/capture/count-pcap-packets.ts";
+import { FAULT_LABELS } from "../../labkit/fault/run-fault-helper.ts";
+import { TRACE_HELPER_LABEL } from "../../labkit/trace/start-helper-container.ts";
+import type { PacketEvent, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
+import "../../labkit/trace/trace-matchers.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
 import { runSocklab } from "../support/run-socklab.ts";
 
@@ -58,11 +64,15 @@ describe.runIf(unavailable === undefined)("the lab across three Docker hosts on 
   afterAll(async () => {
     // Either may be missing when beforeAll failed half-way; the hosts go whatever the lab did.
     const startedMs = performance.now();
+    let labDownMs = 0;
     try {
       await (lab as CrossHostLab | undefined)?.down();
+      labDownMs = performance.now() - startedMs;
     } finally {
       await (hosts as SimulatedHosts | undefined)?.down();
-      console.log(`cross-host teardown: ${Math.round(performance.now() - startedMs)} ms`);
+      console.log(
+        `cross-host teardown: ${Math.round(performance.now() - startedMs)} ms (the lab ${Math.round(labDownMs)} ms, then the hosts)`,
+      );
     }
   });
 
@@ -95,6 +105,18 @@ for (let round = 0; round < count; round += 1) {
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line) as EchoRound);
+  }
+
+  /** A hosts file naming the simulated hosts, as a user would write it, for the CLI. */
+  async function withHostsFile(use: (hostsFile: string, dir: string) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "socklab-hosts-"));
+    try {
+      const hostsFile = path.join(dir, "socklab.hosts.json");
+      await writeFile(hostsFile, JSON.stringify({ hosts: hosts.hosts }));
+      await use(hostsFile, dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   it("runs each service on the host it was placed on, and nowhere else", async () => {
@@ -226,6 +248,138 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
     }
   });
 
+  it("applies a fault to tcp-echo on h2 through a helper on h2's engine, and lifts it when cleared", async () => {
+    const connect = `python3 -c "import socket; socket.create_connection(('tcp-echo', 7), timeout=5); print('connected')" 2>&1 | tail -1`;
+    const h2 = lab.container("tcp-echo").host.docker;
+    {
+      await using fault = await lab.fault({ kind: "reset", service: "tcp-echo", newOnly: true, seconds: 60 });
+      const holders = await h2.listContainers({
+        filters: JSON.stringify({ label: [`${FAULT_LABELS.id}=${fault.id}`] }),
+      });
+      expect(holders).toHaveLength(1);
+      expect(await lab.sh("workbench", connect)).toMatch(/ConnectionRefusedError/);
+    }
+    expect(await lab.sh("workbench", connect)).toBe("connected\n");
+    expect(await echo("tcp", 1000)).toMatchObject([{ match: true }]);
+  });
+
+  it("traces a connection from h1 to h2: both ends' transitions from their kernels, and the packets in both namespaces", async () => {
+    const isTransition =
+      (end: string, to: string) =>
+      (event: TraceEvent): event is TransitionEvent =>
+        event.kind === "transition" && event.end === end && event.to === to;
+    const timeline = await (async () => {
+      await using trace = await lab.trace({ services: ["workbench", "tcp-echo"], port: 7 });
+      expect(await lab.sh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
+      await trace.waitForEvent(isTransition("tcp-echo", "CLOSE"), {
+        timeoutMs: WAIT_MS,
+        what: "tcp-echo's CLOSE on h2",
+      });
+      await trace.waitForEvent(isTransition("workbench", "TIME_WAIT"), {
+        timeoutMs: WAIT_MS,
+        what: "the workbench's TIME_WAIT on h1",
+      });
+      return await trace.stop();
+    })();
+    const syn = timeline.events.find(
+      (e): e is PacketEvent =>
+        e.kind === "packet" && e.end === "workbench" && e.direction === "out" && e.flags === "S",
+    );
+    const clientPort = syn?.local.port ?? 0;
+    expect(timeline.statesSource).toBe("kernel");
+    expect(timeline).toHaveTransitions({ service: "workbench", localPort: clientPort }, [
+      "SYN_SENT",
+      "ESTABLISHED",
+      "FIN_WAIT1",
+      "FIN_WAIT2",
+      "TIME_WAIT",
+    ]);
+    expect(timeline).toHaveTransitions({ service: "tcp-echo", remotePort: clientPort }, [
+      "SYN_RECV",
+      "ESTABLISHED",
+      "CLOSE_WAIT",
+      "LAST_ACK",
+      "CLOSE",
+    ]);
+    const arrived = timeline.events.filter(
+      (e) =>
+        e.kind === "packet" && e.end === "tcp-echo" && e.direction === "in" && e.remote.port === clientPort,
+    );
+    expect(arrived.length).toBeGreaterThanOrEqual(3);
+    // Every helper ran on the engine of the end it served, and is gone.
+    for (const host of lab.hosts) {
+      const left = await host.docker().listContainers({
+        all: true,
+        filters: JSON.stringify({ label: [`${TRACE_HELPER_LABEL}=${lab.projectName}`] }),
+      });
+      expect({ host: host.name, left: left.length }).toEqual({ host: host.name, left: 0 });
+    }
+  });
+
+  it("shows in `socklab status` the HOST of each container, and in `netstat --side-by-side` both ends of a connection from h1 to h2", async () => {
+    await withHostsFile(async (hostsFile) => {
+      const cli = (args: readonly string[]) => runSocklab(lab, ["--hosts-file", hostsFile, ...args]);
+      const status = await cli(["status"]);
+      expect(status.stderr).toBe("");
+      expect(status.stdout).toMatch(/^SERVICE +HOST +STATE +HEALTH +ADDRESS +PORTS$/m);
+      expect(status.stdout).toMatch(/^tcp-echo +h2 +running +healthy +\S+ +7\/tcp$/m);
+      expect(status.stdout).toMatch(/^workbench +h1 +running /m);
+      expect(status.exitCode).toBe(0);
+
+      // A connection that stays open (its nc ends with its input, 30 s at most), held by a known PID.
+      const clientPort = 40_018;
+      await lab.sh(
+        "workbench",
+        `(sleep 30 | nc -p ${clientPort} tcp-echo 7 >/dev/null 2>&1) & echo $! >/tmp/held.pid`,
+      );
+      try {
+        await waitForSocket(
+          lab.container("tcp-echo"),
+          { protocol: "tcp", localPort: 7, remotePort: clientPort, state: "ESTABLISHED" },
+          { timeoutMs: WAIT_MS, peer: lab.container("workbench") },
+        );
+        const netstat = await cli(["netstat", "workbench", "tcp-echo", "--side-by-side"]);
+        expect(netstat.stderr).toBe("");
+        expect(netstat.stdout).toMatch(/^workbench on h1 \(\S+\) +\| tcp-echo on h2 \(\S+\)$/m);
+        expect(netstat.stdout).toMatch(
+          new RegExp(
+            `^tcp +\\S+:${clientPort} +\\S+:7 +ESTABLISHED +\\| ESTABLISHED +\\S+:7 +\\S+:${clientPort}$`,
+            "m",
+          ),
+        );
+        expect(netstat.exitCode).toBe(0);
+      } finally {
+        await lab.sh("workbench", "kill $(cat /tmp/held.pid) 2>/dev/null; true");
+      }
+    });
+  });
+
+  it("writes with `socklab capture` a pcap of tcp-echo's traffic, taken on h2 where it runs", async () => {
+    await withHostsFile(async (hostsFile, dir) => {
+      const file = path.join(dir, "tcp-echo-h2.pcap");
+      const capturing = { done: false };
+      const capture = runSocklab(lab, [
+        "--hosts-file",
+        hostsFile,
+        "capture",
+        "tcp-echo",
+        "--seconds",
+        "3",
+        "--output",
+        file,
+        "--json",
+      ]).finally(() => (capturing.done = true));
+      // Echo exchanges from h1 for as long as the capture runs: those after tcpdump opened eth0 are in it.
+      while (!capturing.done) await lab.sh("workbench", "echo ping | nc -N tcp-echo 7");
+      const result = await capture;
+      expect(result.stderr).toMatch(/capturing tcp-echo's traffic/);
+      expect(result.exitCode).toBe(0);
+      const summary = JSON.parse(result.stdout) as { packets: number; file: string };
+      expect(summary.packets).toBeGreaterThan(0);
+      expect(countPcapPackets(await readFile(file))).toBe(summary.packets);
+    });
+  });
+
   it("serves tcp-echo from h3, behind the router on another subnet, after a move", async () => {
     const h3 = hosts.hosts.find((host) => host.name === "h3");
     const h1 = hosts.hosts.find((host) => host.name === "h1");
@@ -262,6 +416,18 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
       `simulated engines: ${mib} MiB (PSS of dockerd, containerd and shims on ${HOST_COUNT} hosts)`,
     );
     expect(mib).toBeLessThan(ENGINES_BUDGET_MIB);
+  });
+
+  it("takes the lab off every host with `socklab down`", async () => {
+    await withHostsFile(async (hostsFile) => {
+      const down = await runSocklab(lab, ["--hosts-file", hostsFile, "down"]);
+      expect(down.stdout).toContain(`the lab ${lab.projectName} is down on ${HOST_COUNT} hosts`);
+      expect(down.exitCode).toBe(0);
+      expect(await findCrossHostContainers(lab.hosts, lab.projectName)).toEqual([]);
+      const status = await runSocklab(lab, ["--hosts-file", hostsFile, "status"]);
+      expect(status.stdout).toMatch(/is not running on the hosts of/);
+      expect(status.exitCode).toBe(5);
+    });
   });
 });
 

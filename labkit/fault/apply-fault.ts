@@ -66,7 +66,7 @@ remove deadline
  * ERR_FAULT_CONFLICT (a fault of the same mechanism is in force), ERR_FAULT_FAILED (anything else).
  */
 export async function applyFault(target: FaultTarget, spec: FaultSpec): Promise<Fault> {
-  const containers = await findServiceContainers(target.projectName);
+  const containers = await findServiceContainers(target.projectName, target.engines);
   validateFaultSpec(spec, [...containers.keys()]);
   const container = containers.get(spec.service);
   if (!container) throw new SocklabError("ERR_FAULT_ARGUMENT", `no running service ${spec.service}`);
@@ -92,7 +92,7 @@ export async function applyFault(target: FaultTarget, spec: FaultSpec): Promise<
     FAULT_SECONDS: String(seconds),
     FAULT_DEVICE,
   };
-  const helper = await startFaultHelper(container.id, HOLD_SCRIPT, env, labels);
+  const helper = await startFaultHelper(container.id, HOLD_SCRIPT, env, labels, container.docker);
   await waitUntilApplied(helper, spec, script);
   return heldFault(helper, { id, spec, description: script.description, expiresAt });
 }

@@ -1,5 +1,4 @@
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { dockerClient } from "../docker/docker-client.ts";
 import { waitFor } from "../wait-for.ts";
 import { FAULT_DEVICE, FAULT_QDISC_HANDLE, FAULT_TABLE_PREFIX } from "./build-fault-script.ts";
 import type { FaultTarget } from "./fault-spec.ts";
@@ -31,11 +30,11 @@ const HOLDERS_END_TIMEOUT_MS = 20_000;
  * remove its fault and end, then anything socklab left in a namespace without a helper goes too.
  */
 export async function clearFaults(target: FaultTarget, service?: string): Promise<ClearedFaults[]> {
-  const containers = await requireServiceContainers(target.projectName, service);
-  const holders = await findRunningFaultHolders(target.projectName, service);
+  const containers = await requireServiceContainers(target.projectName, service, target.engines);
+  const holders = await findRunningFaultHolders(target.projectName, service, target.engines);
   await Promise.all(
     holders.map((h) =>
-      dockerClient()
+      h.docker
         .getContainer(h.Id)
         .kill({ signal: "SIGTERM" })
         .catch(() => undefined),
@@ -43,7 +42,7 @@ export async function clearFaults(target: FaultTarget, service?: string): Promis
   );
   await waitFor(
     async () => {
-      const running = await findRunningFaultHolders(target.projectName, service);
+      const running = await findRunningFaultHolders(target.projectName, service, target.engines);
       return running.length === 0 ? true : undefined;
     },
     { timeoutMs: HOLDERS_END_TIMEOUT_MS, what: "every fault helper to remove its fault and end" },
@@ -51,7 +50,11 @@ export async function clearFaults(target: FaultTarget, service?: string): Promis
   const chosen = [...containers.values()].filter((c) => service === undefined || c.service === service);
   return Promise.all(
     chosen.map(async (container) => {
-      const { exitCode, output } = await runFaultHelper(container.id, REMOVE_LEFTOVERS_SCRIPT);
+      const { exitCode, output } = await runFaultHelper(
+        container.id,
+        REMOVE_LEFTOVERS_SCRIPT,
+        container.docker,
+      );
       if (exitCode !== 0)
         throw new SocklabError(
           "ERR_FAULT_FAILED",

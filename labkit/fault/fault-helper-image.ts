@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import type Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { dockerClient } from "../docker/docker-client.ts";
 import { REPO_ROOT } from "../lab/lab-project.ts";
@@ -11,13 +12,33 @@ export const FAULT_HELPER_IMAGE = "socklab/fault-helper:latest";
 
 let ensured: Promise<void> | undefined;
 
-/** Builds the helper image from the repository's Dockerfile the first time a fault needs it. */
-export function ensureFaultHelperImage(): Promise<void> {
+/**
+ * Builds the helper image from the repository's Dockerfile the first time a fault needs it, on the
+ * default engine. Another engine (a host of a lab across hosts) cannot build it: there it must have
+ * been copied already (a cross-host lab's fault() does), or ERR_FAULT_HELPER_IMAGE says so.
+ */
+export function ensureFaultHelperImage(docker?: Docker): Promise<void> {
+  if (docker !== undefined && docker !== dockerClient()) return requireOnEngine(docker);
   ensured ??= buildIfMissing().catch((error: unknown) => {
     ensured = undefined;
     throw error;
   });
   return ensured;
+}
+
+async function requireOnEngine(docker: Docker): Promise<void> {
+  const present = await docker
+    .getImage(FAULT_HELPER_IMAGE)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!present)
+    throw new SocklabError(
+      "ERR_FAULT_HELPER_IMAGE",
+      `${FAULT_HELPER_IMAGE} is not on the engine that holds the service: copy it there (docker image save | docker image load), as a lab across hosts does`,
+    );
 }
 
 async function buildIfMissing(): Promise<void> {

@@ -1,8 +1,14 @@
+import type { ContainerHost } from "../docker/container-host.ts";
 /** What a fault does, to which service's network namespace, and for how long. */
 
 /** Any running compose project: a `Lab` from startLab, or `{ projectName: "socklab" }` for the user's lab. */
 export interface FaultTarget {
   readonly projectName: string;
+  /**
+   * The engines the lab's containers run on (a lab across hosts): each fault's helper runs on the
+   * engine that holds its service. The default engine alone when absent.
+   */
+  readonly engines?: readonly ContainerHost[];
 }
 
 /** Relative to the target service: `in` is what it receives, `out` what it sends. */

@@ -1,8 +1,9 @@
-import { dockerClient } from "../docker/docker-client.ts";
+import type Docker from "dockerode";
+import type { ContainerHost } from "../docker/container-host.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { FAULT_DEVICE, FAULT_QDISC_HANDLE, FAULT_TABLE_PREFIX } from "./build-fault-script.ts";
 import type { FaultTarget } from "./fault-spec.ts";
-import { requireServiceContainers } from "./find-service-containers.ts";
+import { engineList, requireServiceContainers } from "./find-service-containers.ts";
 import { parseFaultState, type KernelFault } from "./parse-fault-state.ts";
 import { FAULT_LABELS, runFaultHelper } from "./run-fault-helper.ts";
 
@@ -31,16 +32,32 @@ tc qdisc show dev ${FAULT_DEVICE} | grep "^qdisc [a-z_]* ${FAULT_QDISC_HANDLE} r
 true
 `;
 
-/** The helpers that hold faults in `projectName` (of one service, if given). */
-export async function findFaultHolders(projectName: string, service?: string) {
+/** A helper's container as the engine lists it, with the engine it runs on. */
+export type FaultHolder = Docker.ContainerInfo & { docker: Docker };
+
+/** The helpers that hold faults in `projectName` (of one service, if given), on each of `engines`. */
+export async function findFaultHolders(
+  projectName: string,
+  service?: string,
+  engines?: readonly ContainerHost[],
+): Promise<FaultHolder[]> {
   const label = [`${FAULT_LABELS.project}=${projectName}`];
   if (service !== undefined) label.push(`${FAULT_LABELS.service}=${service}`);
-  return dockerClient().listContainers({ filters: JSON.stringify({ label }) });
+  const perEngine = await Promise.all(
+    engineList(engines).map(async ({ docker }) =>
+      (await docker.listContainers({ filters: JSON.stringify({ label }) })).map((h) => ({ ...h, docker })),
+    ),
+  );
+  return perEngine.flat();
 }
 
 /** The helpers that hold a fault now: a killed one may linger a moment before the engine removes it. */
-export async function findRunningFaultHolders(projectName: string, service?: string) {
-  return (await findFaultHolders(projectName, service)).filter((h) => h.State === "running");
+export async function findRunningFaultHolders(
+  projectName: string,
+  service?: string,
+  engines?: readonly ContainerHost[],
+): Promise<FaultHolder[]> {
+  return (await findFaultHolders(projectName, service, engines)).filter((h) => h.State === "running");
 }
 
 /**
@@ -48,12 +65,12 @@ export async function findRunningFaultHolders(projectName: string, service?: str
  * each namespace, with the deadline of the helper that holds it.
  */
 export async function listFaults(target: FaultTarget, service?: string): Promise<ServiceFaults[]> {
-  const containers = await requireServiceContainers(target.projectName, service);
-  const holders = await findRunningFaultHolders(target.projectName, service);
+  const containers = await requireServiceContainers(target.projectName, service, target.engines);
+  const holders = await findRunningFaultHolders(target.projectName, service, target.engines);
   const chosen = [...containers.values()].filter((c) => service === undefined || c.service === service);
   return Promise.all(
     chosen.map(async (container) => {
-      const { exitCode, output } = await runFaultHelper(container.id, READ_FAULTS_SCRIPT);
+      const { exitCode, output } = await runFaultHelper(container.id, READ_FAULTS_SCRIPT, container.docker);
       if (exitCode !== 0)
         throw new SocklabError(
           "ERR_FAULT_FAILED",

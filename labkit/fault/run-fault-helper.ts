@@ -46,12 +46,17 @@ function helperConfig(
   };
 }
 
-/** Runs `sh -c script` in a helper in `targetId`'s network namespace, and removes the helper. */
-export async function runFaultHelper(targetId: string, script: string): Promise<HelperResult> {
-  await ensureFaultHelperImage();
-  const container = await dockerClient().createContainer(
-    helperConfig(targetId, ["sh", "-c", script], {}, false),
-  );
+/**
+ * Runs `sh -c script` in a helper in `targetId`'s network namespace, on `docker` (the engine that
+ * holds the target; the default one when absent), and removes the helper.
+ */
+export async function runFaultHelper(
+  targetId: string,
+  script: string,
+  docker: Docker = dockerClient(),
+): Promise<HelperResult> {
+  await ensureFaultHelperImage(docker);
+  const container = await docker.createContainer(helperConfig(targetId, ["sh", "-c", script], {}, false));
   try {
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
@@ -72,23 +77,27 @@ export interface RunningHelper {
   stopFollowing(): void;
 }
 
-/** Starts `sh -c script` in a helper that removes itself when it ends; its output is followed. */
+/**
+ * Starts `sh -c script` in a helper that removes itself when it ends, on `docker` (the engine that
+ * holds the target); its output is followed.
+ */
 export async function startFaultHelper(
   targetId: string,
   script: string,
   env: Record<string, string>,
   labels: Record<string, string>,
+  docker: Docker = dockerClient(),
 ): Promise<RunningHelper> {
-  await ensureFaultHelperImage();
+  await ensureFaultHelperImage(docker);
   const config = helperConfig(targetId, ["sh", "-c", script], labels, true);
   config.Env = Object.entries(env).map(([name, value]) => `${name}=${value}`);
-  const container = await dockerClient().createContainer(config);
+  const container = await docker.createContainer(config);
   // Attached before the start, so that no line is missed, even of a helper that ends at once.
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   const sink = new PassThrough();
   let text = "";
   sink.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-  dockerClient().modem.demuxStream(stream, sink, sink);
+  docker.modem.demuxStream(stream, sink, sink);
   let following = true;
   const ended = new Promise<void>((resolve) => {
     const end = (): void => {

@@ -28,7 +28,12 @@ export async function findCrossHostContainers(
         ),
       );
       return [...(composed ?? []), ...(attached ?? [])].map((c): FoundContainer => ({
-        name: c.Labels[COMPOSE_SERVICE_LABEL] ?? (c.Names[0] ?? c.Id).replace(`/${projectName}-`, ""),
+        // An attached container is named by socklab; its image's compose labels (the workbench's,
+        // say) are not its own.
+        name:
+          c.Labels[CROSS_HOST_LAB_LABEL] === projectName
+            ? (c.Names[0] ?? c.Id).replace(`/${projectName}-`, "")
+            : (c.Labels[COMPOSE_SERVICE_LABEL] ?? c.Id),
         id: c.Id,
         host: { name: host.name, docker },
         state: c.State,

@@ -22,3 +22,16 @@ export function parsePlacement(text: string, hostNames: readonly string[]): Plac
   }
   return placement;
 }
+
+/** The lab's services with a host each when none are named: the workbench on the first host, the rest on the second. */
+export const DEFAULT_PLACED_SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
+
+/** The workbench on the first host and every service on the second (or the first, when alone). */
+export function defaultPlacement(hostNames: readonly string[]): Placement {
+  const first = hostNames[0] ?? "";
+  const servers = hostNames[1] ?? first;
+  return {
+    ...Object.fromEntries(DEFAULT_PLACED_SERVICES.map((service) => [service, servers])),
+    workbench: first,
+  };
+}

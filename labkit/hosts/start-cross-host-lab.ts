@@ -1,6 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import type { ContainerHost } from "../docker/container-host.ts";
 import { execInContainer, type ExecOptions, type ExecResult } from "../docker/exec-in-container.ts";
+import { applyFault } from "../fault/apply-fault.ts";
+import { ensureFaultHelperImage, FAULT_HELPER_IMAGE } from "../fault/fault-helper-image.ts";
+import { startTrace } from "../trace/start-trace.ts";
 import { COMPOSE_PROJECT_LABEL, TEST_PROJECT_PREFIX } from "../lab/lab-project.ts";
 import type { Lab } from "../lab/start-lab.ts";
 import type { LabContainer } from "../socket-table/wait-for-socket.ts";
@@ -59,6 +63,8 @@ export interface StartCrossHostLabOptions {
 // The workbench comes last: its clients expect the services up, and compose's depends_on cannot
 // reach across engines (every host starts its own services with --no-deps).
 const LAST_SERVICE = "workbench";
+// The trace's helpers need python3 and tcpdump: the workbench's image has both.
+const DEFAULT_TRACE_HELPER_IMAGE = "socklab/workbench:latest";
 
 /**
  * Starts a lab across hosts: a swarm of them, an attachable internal overlay for the lab, images
@@ -124,6 +130,21 @@ export async function startCrossHostLab(options: StartCrossHostLabOptions): Prom
     throw error;
   }
   return lab;
+}
+
+/** Every host as faults and traces take them: a name and its dockerode client. */
+function engines(state: LabState): ContainerHost[] {
+  return state.hosts.map((host) => ({ name: host.name, docker: host.docker() }));
+}
+
+/** Copies `images` from the lab's image source to the host of each of `services` that lacks them. */
+async function copyToHostsOf(
+  state: LabState,
+  services: readonly string[],
+  images: readonly string[],
+): Promise<void> {
+  const hosts = new Set(services.flatMap((service) => state.placement.get(service) ?? []));
+  await Promise.all([...hosts].map((host) => transferImages(state.source, host, images)));
 }
 
 interface LabState {
@@ -232,22 +253,17 @@ function wrap(
       }
       return result.stdout;
     },
-    // The fault helper finds its target on the default engine; across hosts it is not built yet.
-    fault: () =>
-      Promise.reject(
-        new SocklabError(
-          "ERR_UNSUPPORTED",
-          "faults on a lab across hosts are not supported yet: apply them with nftables on the simulated underlay (scripts/simulated-hosts.sh partition)",
-        ),
-      ),
-    // The trace's helpers run on the default engine; across hosts it is not built yet.
-    trace: () =>
-      Promise.reject(
-        new SocklabError(
-          "ERR_UNSUPPORTED",
-          "tracing a lab across hosts is not supported yet: read each host's tables with readEnds",
-        ),
-      ),
+    // Each helper runs on the engine that holds its target; its image is copied there first.
+    async fault(spec) {
+      await ensureFaultHelperImage();
+      await copyToHostsOf(state, [spec.service], [FAULT_HELPER_IMAGE]);
+      return applyFault({ projectName: lab.projectName, engines: engines(state) }, spec);
+    },
+    async trace(options) {
+      const image = options.helperImage ?? state.images.get(LAST_SERVICE) ?? DEFAULT_TRACE_HELPER_IMAGE;
+      await copyToHostsOf(state, options.services, [image]);
+      return startTrace(lab, { ...options, helperImage: image });
+    },
     async move(service, hostName) {
       const from = state.placement.get(service);
       if (!from) throw new SocklabError("ERR_LAB_CONTAINER", `the lab runs no ${service}`);

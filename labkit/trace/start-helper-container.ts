@@ -20,20 +20,22 @@ export interface HelperContainer {
 }
 
 /**
- * Creates and starts a short-lived helper container with stdout attached before it starts, so
+ * Creates and starts a short-lived helper container on `docker` (the engine that holds what it
+ * looks at; the default one when absent) with stdout attached before it starts, so
  * nothing it prints is lost; nothing but the lab's trace uses it, and `remove()` ends it.
  */
 export async function startHelperContainer(
   options: Docker.ContainerCreateOptions & { name: string },
+  docker: Docker = dockerClient(),
 ): Promise<HelperContainer> {
-  const container = await dockerClient().createContainer(options);
+  const container = await docker.createContainer(options);
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stderrChunks: Buffer[] = [];
   stderr.on("data", (chunk: Buffer) => stderrChunks.push(chunk));
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    dockerClient().modem.demuxStream(stream, stdout, stderr);
+    docker.modem.demuxStream(stream, stdout, stderr);
     stream.on("end", () => stdout.end());
     const exited = container
       .wait({ condition: "next-exit" })

@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { waitFor } from "../wait-for.ts";
 import { PcapDecoder, type CapturedSegment } from "./pcap-decoder.ts";
@@ -12,6 +13,8 @@ export interface PacketCaptureOptions {
   /** A pcap filter, e.g. `tcp and port 7`. */
   filter: string;
   readyTimeoutMs: number;
+  /** The engine that holds the container (a lab across hosts); the default one when absent. */
+  docker?: Docker;
 }
 
 export interface PacketCapture {
@@ -37,38 +40,41 @@ export async function startPacketCapture(
   onSegment: (segment: CapturedSegment) => void,
   keepPcap = false,
 ): Promise<PacketCapture> {
-  const helper = await startHelperContainer({
-    name: `${options.projectName}-trace-capture-${options.service}-${process.pid}-${Date.now().toString(36)}`,
-    Image: options.image,
-    Entrypoint: ["tcpdump"],
-    // Immediate mode: each packet is read as it comes, not when the kernel's ring block times out
-    // (a block still open at SIGINT would be lost).
-    Cmd: [
-      "-i",
-      "any",
-      "-n",
-      "--immediate-mode",
-      // A kernel buffer for bursts of thousands of connections (KiB; the default is 2 MiB).
-      "-B",
-      String(CAPTURE_BUFFER_KIB),
-      "-U",
-      "-w",
-      "-",
-      "--time-stamp-precision=nano",
-      "-s",
-      String(SNAPLEN_BYTES),
-      options.filter,
-    ],
-    Labels: { [TRACE_HELPER_LABEL]: options.projectName },
-    User: "0:0",
-    HostConfig: {
-      NetworkMode: `container:${options.containerId}`,
-      // Raw sockets to capture; SETUID/SETGID for tcpdump to drop to its own user once it has them.
-      CapDrop: ["ALL"],
-      CapAdd: ["NET_RAW", "SETUID", "SETGID"],
-      SecurityOpt: ["no-new-privileges:true"],
+  const helper = await startHelperContainer(
+    {
+      name: `${options.projectName}-trace-capture-${options.service}-${process.pid}-${Date.now().toString(36)}`,
+      Image: options.image,
+      Entrypoint: ["tcpdump"],
+      // Immediate mode: each packet is read as it comes, not when the kernel's ring block times out
+      // (a block still open at SIGINT would be lost).
+      Cmd: [
+        "-i",
+        "any",
+        "-n",
+        "--immediate-mode",
+        // A kernel buffer for bursts of thousands of connections (KiB; the default is 2 MiB).
+        "-B",
+        String(CAPTURE_BUFFER_KIB),
+        "-U",
+        "-w",
+        "-",
+        "--time-stamp-precision=nano",
+        "-s",
+        String(SNAPLEN_BYTES),
+        options.filter,
+      ],
+      Labels: { [TRACE_HELPER_LABEL]: options.projectName },
+      User: "0:0",
+      HostConfig: {
+        NetworkMode: `container:${options.containerId}`,
+        // Raw sockets to capture; SETUID/SETGID for tcpdump to drop to its own user once it has them.
+        CapDrop: ["ALL"],
+        CapAdd: ["NET_RAW", "SETUID", "SETGID"],
+        SecurityOpt: ["no-new-privileges:true"],
+      },
     },
-  });
+    options.docker,
+  );
   const decoder = new PcapDecoder();
   const kept: Buffer[] = [];
   helper.stdout.on("data", (chunk: Buffer) => {

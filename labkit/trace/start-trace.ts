@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { dockerClient } from "../docker/docker-client.ts";
 import type { LabContainer } from "../socket-table/wait-for-socket.ts";
@@ -5,7 +6,7 @@ import { waitFor } from "../wait-for.ts";
 import { inferTransitions } from "./infer-transitions.ts";
 import { parseTraceLine } from "./parse-trace-line.ts";
 import { startPacketCapture, type PacketCapture } from "./start-packet-capture.ts";
-import { startTracefsReader, type TracefsReader } from "./start-tracefs-reader.ts";
+import { startKernelReaders, type KernelReaders } from "./start-kernel-readers.ts";
 import { compareEvents, TimelineBuilder, type TraceEnd } from "./timeline-builder.ts";
 import type { PacketEvent, StatesSource, Timeline, TraceEvent } from "./trace-event.ts";
 
@@ -84,13 +85,13 @@ export async function startTrace(lab: TracedLab, options: TraceOptions): Promise
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const wanted =
     process.env["SOCKLAB_TRACE_STATES"] === "inferred" ? "inferred" : (options.states ?? "kernel");
-  const pending: string[] = [];
+  const pending: (readonly [string, bigint])[] = [];
   let builder: TimelineBuilder | undefined;
   const emit = (event: TraceEvent | undefined) => {
     if (event) options.onEvent?.(event);
   };
 
-  let reader: TracefsReader | undefined;
+  let reader: KernelReaders | undefined;
   let inferredBecause: string | undefined =
     wanted === "inferred" ? "inferred states were asked for" : undefined;
   const captures = new Map<string, PacketCapture>();
@@ -101,14 +102,17 @@ export async function startTrace(lab: TracedLab, options: TraceOptions): Promise
     if (wanted !== "inferred") {
       try {
         // Lines may come before the builder exists (the clock offset comes with `ready`): held briefly.
-        reader = await startTracefsReader(
+        // One reader per kernel among the engines that hold the ends (a lab across hosts).
+        reader = await startKernelReaders(
+          ends.map((end) => end.docker),
           {
             projectName: lab.projectName,
             image,
             bufferKb: options.bufferKb ?? DEFAULT_BUFFER_KB,
             readyTimeoutMs,
           },
-          (line) => (builder ? addLine(builder, line, emit) : pending.push(line)),
+          (line, shiftNs) =>
+            builder ? addLine(builder, line, shiftNs, emit) : pending.push([line, shiftNs]),
         );
       } catch (error) {
         if (wanted === "kernel") {
@@ -137,7 +141,7 @@ export async function startTrace(lab: TracedLab, options: TraceOptions): Promise
       statesSource,
       ...(inferredBecause ? { inferredBecause } : {}),
     });
-    for (const line of pending.splice(0)) addLine(builder, line, emit);
+    for (const [line, shiftNs] of pending.splice(0)) addLine(builder, line, shiftNs, emit);
     if (options.packets !== false) {
       // Loopback is left out: the lab's ends are their lab addresses, and libpcap counts each
       // loopback packet twice but writes it once (a healthcheck would look like lost packets).
@@ -151,6 +155,7 @@ export async function startTrace(lab: TracedLab, options: TraceOptions): Promise
               image,
               containerId: lab.container(end.service).id,
               service: end.service,
+              docker: end.docker,
               filter,
               readyTimeoutMs,
             },
@@ -168,19 +173,22 @@ export async function startTrace(lab: TracedLab, options: TraceOptions): Promise
   }
 }
 
+// `shiftNs` puts another kernel's TAI timestamps on the first reader's clock (0 on one host).
 function addLine(
   builder: TimelineBuilder,
   line: string,
+  shiftNs: bigint,
   emit: (event: TraceEvent | undefined) => void,
 ): void {
   const record = parseTraceLine(line);
-  if (record) emit(builder.addKernelRecord(record));
+  if (record)
+    emit(builder.addKernelRecord(shiftNs === 0n ? record : { ...record, taiNs: record.taiNs - shiftNs }));
 }
 
 function recorder(
   builder: TimelineBuilder,
   statesSource: StatesSource,
-  reader: TracefsReader | undefined,
+  reader: KernelReaders | undefined,
   captures: ReadonlyMap<string, PacketCapture>,
   cleanUp: () => Promise<void>,
 ): TraceRecorder {
@@ -221,13 +229,18 @@ function recorder(
   };
 }
 
-/** Each service's address on the lab network, from the engine. */
-async function resolveEnds(lab: TracedLab, services: readonly string[]): Promise<TraceEnd[]> {
+/** A traced end, with the engine that holds it (each end's on its own host across hosts). */
+type ResolvedEnd = TraceEnd & { docker: Docker };
+
+/** Each service's address on the lab network, from the engine that holds it. */
+async function resolveEnds(lab: TracedLab, services: readonly string[]): Promise<ResolvedEnd[]> {
   if (services.length === 0)
     throw new SocklabError("ERR_TRACE_OPTIONS", "name at least one service to trace");
   return Promise.all(
     services.map(async (service) => {
-      const inspected = await dockerClient().getContainer(lab.container(service).id).inspect();
+      const container = lab.container(service);
+      const docker = container.host?.docker ?? dockerClient();
+      const inspected = await docker.getContainer(container.id).inspect();
       const address = inspected.NetworkSettings.Networks[lab.networkName]?.IPAddress;
       if (!address) {
         throw new SocklabError(
@@ -235,7 +248,7 @@ async function resolveEnds(lab: TracedLab, services: readonly string[]): Promise
           `${service} has no address on the lab network ${lab.networkName}`,
         );
       }
-      return { service, address };
+      return { service, address, docker };
     }),
   );
 }

@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline";
+import type Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { dockerClient } from "../docker/docker-client.ts";
 import { execInContainer } from "../docker/exec-in-container.ts";
@@ -18,11 +19,20 @@ export interface TracefsReaderOptions {
   /** Per-CPU ring buffer of the instance. */
   bufferKb: number;
   readyTimeoutMs: number;
+  /** The engine to run the helper on; the default one when absent. */
+  docker?: Docker;
+  /**
+   * Every engine whose helpers may hold an instance in the same kernel (a lab across simulated
+   * hosts shares one): their instances are live, not leftovers. The default engine is always one.
+   */
+  otherEngines?: readonly Docker[];
 }
 
 export interface TracefsReader {
   /** CLOCK_TAI minus CLOCK_REALTIME when the instance started, in nanoseconds. */
   readonly taiOffsetNs: bigint;
+  /** The kernel's boot id: two readers with the same one read the same kernel. */
+  readonly bootId: string;
   /** Turns tracing off, reads what is left, removes the instance; resolves with events the kernel lost. */
   stop(): Promise<{ lostEvents: number }>;
   remove(): Promise<void>;
@@ -38,22 +48,29 @@ export async function startTracefsReader(
 ): Promise<TracefsReader> {
   const name = `${options.projectName}-trace-tracefs-${process.pid}-${Date.now().toString(36)}`;
   const instance = `${INSTANCE_PREFIX}${name}`;
-  const helper = await startHelperContainer({
-    name,
-    Image: options.image,
-    Entrypoint: ["python3"],
-    Cmd: [
-      "-c",
-      TRACEFS_READER_SCRIPT,
-      instance,
-      String(options.bufferKb),
-      INSTANCE_PREFIX,
-      ...(await liveInstances()),
-    ],
-    Labels: { [TRACE_HELPER_LABEL]: options.projectName, [INSTANCE_LABEL]: instance },
-    User: "0:0",
-    HostConfig: { Privileged: true, NetworkMode: "none" },
-  });
+  const helper = await startHelperContainer(
+    {
+      name,
+      Image: options.image,
+      Entrypoint: ["python3"],
+      Cmd: [
+        "-c",
+        TRACEFS_READER_SCRIPT,
+        instance,
+        String(options.bufferKb),
+        INSTANCE_PREFIX,
+        ...(await liveInstances([
+          dockerClient(),
+          options.docker ?? dockerClient(),
+          ...(options.otherEngines ?? []),
+        ])),
+      ],
+      Labels: { [TRACE_HELPER_LABEL]: options.projectName, [INSTANCE_LABEL]: instance },
+      User: "0:0",
+      HostConfig: { Privileged: true, NetworkMode: "none" },
+    },
+    options.docker,
+  );
   const control: string[] = [];
   const lines = createInterface({ input: helper.stdout });
   lines.on("line", (line) => (line.startsWith(CONTROL_PREFIX) ? control.push(line) : onLine(line)));
@@ -63,8 +80,13 @@ export async function startTracefsReader(
     const taiOffsetNs = BigInt(/tai-offset-s=(-?\d+)/.exec(ready)?.[1] ?? "0") * 1_000_000_000n;
     return {
       taiOffsetNs,
+      bootId: /boot-id=(\S+)/.exec(ready)?.[1] ?? "",
       async stop() {
-        await execInContainer(helper.id, ["touch", "/tmp/stop"]);
+        await execInContainer(
+          helper.id,
+          ["touch", "/tmp/stop"],
+          options.docker ? { docker: options.docker } : {},
+        );
         const end = await waitForControl(helper, control, "end", options.readyTimeoutMs);
         await closed;
         return { lostEvents: Number(/overrun=(\d+)/.exec(end)?.[1] ?? "0") };
@@ -110,10 +132,16 @@ function lastLine(text: string): string {
   return text.trim().split("\n").at(-1) ?? "no output";
 }
 
-// Instances of helpers still running (other recordings) are kept; any other socklab instance is a leftover.
-async function liveInstances(): Promise<string[]> {
-  const helpers = await dockerClient().listContainers({
-    filters: JSON.stringify({ label: [INSTANCE_LABEL] }),
-  });
-  return helpers.map((helper) => helper.Labels[INSTANCE_LABEL] ?? "").filter((name) => name !== "");
+// Instances of helpers still running (other recordings, on any engine that may share this kernel)
+// are kept; any other socklab instance is a leftover.
+async function liveInstances(engines: readonly Docker[]): Promise<string[]> {
+  const lists = await Promise.all(
+    [...new Set(engines)].map((docker) =>
+      docker.listContainers({ filters: JSON.stringify({ label: [INSTANCE_LABEL] }) }),
+    ),
+  );
+  return lists
+    .flat()
+    .map((helper) => helper.Labels[INSTANCE_LABEL] ?? "")
+    .filter((name) => name !== "");
 }

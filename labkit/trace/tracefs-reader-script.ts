@@ -46,7 +46,10 @@ try:
         write(os.path.join(instance, "events", event, "enable"), "1")
     # CLOCK_TAI runs a whole number of seconds ahead of CLOCK_REALTIME (pcap's clock).
     tai_offset_s = round((time.clock_gettime_ns(time.CLOCK_TAI) - time.time_ns()) / 1e9)
-    say("ready tai-offset-s=%d" % tai_offset_s)
+    # The kernel's boot id: engines that share a kernel (simulated hosts) need one reader between them.
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot_id = f.read().strip()
+    say("ready tai-offset-s=%d boot-id=%s" % (tai_offset_s, boot_id))
     fd = os.open(os.path.join(instance, "trace_pipe"), os.O_RDONLY | os.O_NONBLOCK)
     stopping = False
     while True:
