@@ -104,7 +104,8 @@ describe("socklab --help", () => {
   it.each(COMMANDS)("socklab %s --help shows at least one example and the exit codes", async (command) => {
     const { exitCode, stdout } = await runSocklab(NOT_UP, [command, "--help"]);
     expect(exitCode).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^Examples?:\\n {2}socklab ${command}\\b`, "m"));
+    // Examples name the command as it was invoked: `npx socklab` under npm test or npx.
+    expect(stdout).toMatch(new RegExp(`^Examples?:\\n {2}(npx )?socklab ${command}\\b`, "m"));
     expect(stdout).toMatch(/^Exit codes: .*\b0 /m);
     const needsALab = NEEDS_A_LAB.some(([args]) => args[0] === command) || command === "status";
     if (needsALab) expect(stdout).toMatch(/\b5 (the )?lab (is )?not running/);
