@@ -30,6 +30,12 @@ const SYN_CLIENT = [
   "s.close()",
 ].join("\n");
 
+// The halves of the sequences every scenario shares: how each end opens, and how each side closes.
+const CLIENT_OPENS = ["SYN_SENT", "ESTABLISHED"] as const;
+const SERVER_OPENS = ["SYN_RECV", "ESTABLISHED"] as const;
+const CLOSES_FIRST = ["FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT"] as const;
+const CLOSES_SECOND = ["CLOSE_WAIT", "LAST_ACK", "CLOSE"] as const;
+
 let lab: Lab;
 let clientIp: string;
 
@@ -197,11 +203,8 @@ describe("exact sequences of transitions at both ends", () => {
       "TIME_WAIT",
     ]);
     expect(timeline).toHaveTransitions({ service: "tcp-echo", remotePort: clientPort }, [
-      "SYN_RECV",
-      "ESTABLISHED",
-      "FIN_WAIT1",
-      "FIN_WAIT2",
-      "TIME_WAIT",
+      ...SERVER_OPENS,
+      ...CLOSES_FIRST,
     ]);
   });
 
@@ -238,18 +241,12 @@ describe("exact sequences of transitions at both ends", () => {
     const timeline = await trace.stop();
 
     expect(timeline).toHaveTransitions({ service: "workbench", localPort: clientPort }, [
-      "SYN_SENT",
-      "ESTABLISHED",
-      "FIN_WAIT1",
-      "FIN_WAIT2",
-      "TIME_WAIT",
+      ...CLIENT_OPENS,
+      ...CLOSES_FIRST,
     ]);
     expect(timeline).toHaveTransitions({ service: "tcp-echo", remotePort: clientPort }, [
-      "SYN_RECV",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "LAST_ACK",
-      "CLOSE",
+      ...SERVER_OPENS,
+      ...CLOSES_SECOND,
     ]);
     expect(sentBy(timeline, "workbench", "F.")).toBeGreaterThanOrEqual(2);
   });
@@ -279,11 +276,8 @@ describe("exact sequences of transitions at both ends", () => {
           "LAST_ACK",
         ]);
         expect(trace).toHaveTransitions({ service: "workbench", localPort: clientPort }, [
-          "SYN_SENT",
-          "ESTABLISHED",
-          "FIN_WAIT1",
-          "FIN_WAIT2",
-          "TIME_WAIT",
+          ...CLIENT_OPENS,
+          ...CLOSES_FIRST,
         ]);
       },
     );
@@ -294,11 +288,8 @@ describe("exact sequences of transitions at both ends", () => {
     });
     const timeline = await trace.stop();
     expect(timeline).toHaveTransitions({ service: "tcp-echo", remotePort: clientPort }, [
-      "SYN_RECV",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "LAST_ACK",
-      "CLOSE",
+      ...SERVER_OPENS,
+      ...CLOSES_SECOND,
     ]);
     expect(sentBy(timeline, "tcp-echo", "F.")).toBeGreaterThanOrEqual(2);
   });
@@ -325,32 +316,20 @@ describe("exact sequences of transitions at both ends", () => {
     const timeline = await trace.stop();
 
     expect(timeline).toHaveTransitions({ service: "workbench", localPort: clientFirst }, [
-      "SYN_SENT",
-      "ESTABLISHED",
-      "FIN_WAIT1",
-      "FIN_WAIT2",
-      "TIME_WAIT",
+      ...CLIENT_OPENS,
+      ...CLOSES_FIRST,
     ]);
     expect(timeline).toHaveTransitions({ service: "tcp-echo", remotePort: clientFirst }, [
-      "SYN_RECV",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "LAST_ACK",
-      "CLOSE",
+      ...SERVER_OPENS,
+      ...CLOSES_SECOND,
     ]);
     expect(timeline).toHaveTransitions({ service: "tcp-echo", remotePort: serverFirst }, [
-      "SYN_RECV",
-      "ESTABLISHED",
-      "FIN_WAIT1",
-      "FIN_WAIT2",
-      "TIME_WAIT",
+      ...SERVER_OPENS,
+      ...CLOSES_FIRST,
     ]);
     expect(timeline).toHaveTransitions({ service: "workbench", localPort: serverFirst }, [
-      "SYN_SENT",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "LAST_ACK",
-      "CLOSE",
+      ...CLIENT_OPENS,
+      ...CLOSES_SECOND,
     ]);
   });
 });
@@ -414,19 +393,13 @@ describe("exact sequences of connections that never finish the handshake or the 
     const clientPort = clientPortOf(timeline, ECHO_PORT);
 
     expect(timeline).toHaveTransitions({ service: "workbench", localPort: clientPort }, [
-      "SYN_SENT",
-      "ESTABLISHED",
-      "FIN_WAIT1",
-      "FIN_WAIT2",
-      "TIME_WAIT",
+      ...CLIENT_OPENS,
+      ...CLOSES_FIRST,
     ]);
     // The full socket is made when the handshake's ACK arrives: born in SYN_RECV, ESTABLISHED at once.
     expect(timeline).toHaveTransitions({ service: "tcp-echo", remotePort: clientPort }, [
-      "SYN_RECV",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "LAST_ACK",
-      "CLOSE",
+      ...SERVER_OPENS,
+      ...CLOSES_SECOND,
     ]);
   });
 
