@@ -6,8 +6,9 @@ import packageJson from "../package.json" with { type: "json" };
 import { COMPOSE_FILE_NAME, REPO_ROOT } from "../labkit/lab/lab-project.ts";
 import { pruneSupersededImages } from "../labkit/docker/prune-superseded-images.ts";
 import type { Lab } from "../labkit/lab/start-lab.ts";
+import { SocklabError } from "../protocol/socklab-error.ts";
 import { runDocker } from "./docker/run-docker.ts";
-import { measureChatDelivery, NGIRCD_IMAGE } from "./measure/measure-chat-delivery.ts";
+import { measureChatDelivery, measureChatRooms, NGIRCD_IMAGE } from "./measure/measure-chat-delivery.ts";
 import { measureFileTransfer } from "./measure/measure-file-transfer.ts";
 import { measureConnectRate } from "./measure/measure-connect-rate.ts";
 import { measureIdleMemory } from "./measure/measure-idle-memory.ts";
@@ -39,6 +40,11 @@ const MEASUREMENTS: Measurement[] = [
   { key: "udp-rate", name: "UDP echo zero-loss rate", run: measureUdpRate },
   { key: "files", name: "File transfer 1 GiB", run: measureFileTransfer },
   { key: "chat", name: "Chat delivery, 1,000 members", run: (lab) => measureChatDelivery(lab, NODE_IMAGE) },
+  {
+    key: "chat-rooms",
+    name: "Chat delivery, 5,000 members over 50 channels",
+    run: (lab) => measureChatRooms(lab, NODE_IMAGE),
+  },
   { key: "connect-rate", name: "TCP echo connections per second", run: measureConnectRate },
 ];
 
@@ -46,11 +52,12 @@ const MEASUREMENTS: Measurement[] = [
 const COLD_UP: Measurement = { key: "cold-up", name: "The lab, up cold", run: measureColdUp };
 
 async function main(): Promise<void> {
-  const only = new Set(process.argv.slice(2));
+  const { only, runs } = parseArguments(process.argv.slice(2));
   const startedAt = new Date().toISOString();
   log(`building the lab's images (${COMPOSE_FILE_NAME})`);
   await runDocker(["compose", "-f", COMPOSE_FILE_NAME, "build", "--quiet"], { cwd: REPO_ROOT });
   const rows: BenchRow[] = [];
+  const repeats: BenchRow[][] = [];
   const skipped: BenchReport["skipped"] = [];
   const started = await startTimedLab();
   await using lab = started.lab;
@@ -58,9 +65,16 @@ async function main(): Promise<void> {
   log(`lab ${lab.projectName} up in ${started.row.value.toFixed(1)} s`);
   const machine = await readMachineInfo(lab);
   try {
-    for (const measurement of MEASUREMENTS.filter((m) => only.size === 0 || only.has(m.key))) {
-      rows.push(...(await runMeasurement(measurement, lab, skipped)));
+    // With --runs N, all the chosen measurements once, then all again: each run sees the same lab.
+    for (let run = 1; run <= runs; run += 1) {
+      const runRows: BenchRow[] = [];
+      for (const measurement of MEASUREMENTS.filter((m) => only.size === 0 || only.has(m.key))) {
+        if (runs > 1) log(`run ${run} of ${runs}`);
+        runRows.push(...(await runMeasurement(measurement, lab, run === 1 ? skipped : [])));
+      }
+      repeats.push(runRows);
     }
+    rows.push(...(repeats[0] ?? []));
   } finally {
     await runDocker(["image", "rm", "--force", NGIRCD_IMAGE]).catch(() => undefined);
     // The build above leaves the images it replaced untagged, as the test suite's build does.
@@ -68,7 +82,7 @@ async function main(): Promise<void> {
   }
   rows.push(await timedDown(lab));
   if (only.size === 0 || only.has(COLD_UP.key)) rows.push(...(await runMeasurement(COLD_UP, lab, skipped)));
-  const report: BenchReport = { startedAt, machine, rows, skipped };
+  const report: BenchReport = { startedAt, machine, rows, skipped, ...(runs > 1 ? { repeats } : {}) };
   const jsonFile = await writeReport(report, {
     resultsDir: path.join(REPO_ROOT, "bench", "results"),
     markdownFile: path.join(REPO_ROOT, "docs", "benchmarks.md"),
@@ -92,8 +106,32 @@ async function runMeasurement(measurement: Measurement, lab: Lab, skipped: Bench
   }
 }
 
+const MAX_RUNS = 5;
+
+/** `node bench/main.ts [--runs N] [KEY...]`: which measurements, and how many times each. */
+function parseArguments(args: string[]): { only: Set<string>; runs: number } {
+  const only = new Set<string>();
+  let runs = 1;
+  const known = new Set([...MEASUREMENTS, COLD_UP].map((m) => m.key));
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] ?? "";
+    if (arg === "--runs") {
+      runs = Number(args[(index += 1)]);
+      if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS)
+        throw new SocklabError("ERR_USAGE", `--runs takes a whole number from 1 to ${MAX_RUNS}`);
+    } else if (known.has(arg)) only.add(arg);
+    else throw new SocklabError("ERR_USAGE", `unknown measurement ${arg}; keys: ${[...known].join(", ")}`);
+  }
+  return { only, runs };
+}
+
 function log(message: string): void {
   process.stderr.write(`socklab bench: ${message}\n`);
 }
 
-await main();
+await main().catch((error: unknown) => {
+  // Bad arguments: say which, without a stack trace.
+  if (!(error instanceof SocklabError) || error.code !== "ERR_USAGE") throw error;
+  log(error.message);
+  process.exitCode = 2;
+});

@@ -1,6 +1,7 @@
 // Runs in the workbench (sent as source text, so it imports only node: modules): registers many IRC
-// users in one channel, then runs each load phase in turn: some of them send numbered messages at a
-// steady pace, and every other member times each delivery against its send on the same clock.
+// users in one channel (or spread over several, member i in channel i mod rooms), then runs each load
+// phase in turn: some of them send numbered messages at a steady pace to their own channel, and every
+// other member of that channel times each delivery against its send on the same clock.
 // Prints the latency percentiles and the delivery rate of each phase as one JSON line.
 import net from "node:net";
 
@@ -14,6 +15,8 @@ interface Options {
   host: string;
   port: number;
   members: number;
+  /** Channels the members are spread over (1 by default): member i joins channel i mod rooms. */
+  rooms?: number;
   batchSize: number;
   phases: Phase[];
   /** How long the last deliveries of a phase may take after its last send. */
@@ -36,19 +39,24 @@ export interface DeliveryResult {
   phases: PhaseResult[];
 }
 
-const CHANNEL = "#bench";
 const options = JSON.parse(process.argv[1] ?? "{}") as Options;
+const rooms = options.rooms ?? 1;
+const channelOf = (index: number) => (rooms === 1 ? "#bench" : `#bench${index % rooms}`);
+// Members of the channel of member `index`: those whose index has the same remainder.
+const roomSize = (index: number) => Math.floor((options.members - 1 - (index % rooms)) / rooms) + 1;
 const sentAtMs = new Map<string, number>();
 const current = { latenciesMs: [] as number[], lastDeliveryMs: 0 };
 
 interface Member {
   nick: string;
+  channel: string;
   socket: net.Socket;
 }
 
 // Answers PINGs so that no server drops a member; joins the channel once registered.
 function member(index: number, onJoined: () => void): Member {
   const nick = `b${index}`;
+  const channel = channelOf(index);
   const socket = net.connect({ host: options.host, port: options.port, noDelay: true }, () =>
     socket.write(`NICK ${nick}\r\nUSER ${nick} 0 * :bench\r\n`),
   );
@@ -62,14 +70,14 @@ function member(index: number, onJoined: () => void): Member {
     for (const line of lines) {
       const [prefix = "", command = "", , text = ""] = line.split(" ");
       if (prefix === "PING") socket.write(`PONG ${command}\r\n`);
-      else if (command === "001") socket.write(`JOIN ${CHANNEL}\r\n`);
+      else if (command === "001") socket.write(`JOIN ${channel}\r\n`);
       else if (command === "JOIN" && !joined && prefix.startsWith(`:${nick}!`)) {
         joined = true;
         onJoined();
       } else if (command === "PRIVMSG") record(text);
     }
   });
-  return { nick, socket };
+  return { nick, channel, socket };
 }
 
 // The text is `:<sender>.<sequence>`; the latency is taken on arrival, against the send time.
@@ -104,7 +112,7 @@ async function send(sender: Member, index: number, phase: Phase, phaseIndex: num
   for (let sequence = 0; sequence < phase.messagesPerSender; sequence += 1) {
     const key = `${phaseIndex}-${sender.nick}.${sequence}`;
     sentAtMs.set(key, performance.now());
-    sender.socket.write(`PRIVMSG ${CHANNEL} :${key}\r\n`);
+    sender.socket.write(`PRIVMSG ${sender.channel} :${key}\r\n`);
     await sleep(phase.intervalMs);
   }
 }
@@ -114,7 +122,10 @@ async function runPhase(members: Member[], phase: Phase, phaseIndex: number): Pr
   const startMs = performance.now();
   const senders = members.slice(0, phase.senders);
   await Promise.all(senders.map((sender, index) => send(sender, index, phase, phaseIndex)));
-  const expectedDeliveries = phase.senders * phase.messagesPerSender * (options.members - 1);
+  const expectedDeliveries = senders.reduce(
+    (sum, _sender, index) => sum + phase.messagesPerSender * (roomSize(index) - 1),
+    0,
+  );
   const settleUntilMs = performance.now() + options.settleMs;
   while (current.latenciesMs.length < expectedDeliveries && performance.now() < settleUntilMs)
     await sleep(50);

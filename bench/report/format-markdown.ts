@@ -1,4 +1,5 @@
 import { ratioOf, verdictOf, type BenchRow } from "./bench-row.ts";
+import { formatSpread } from "./format-spread.ts";
 import type { MachineInfo } from "./read-machine-info.ts";
 
 export interface BenchReport {
@@ -6,6 +7,8 @@ export interface BenchReport {
   machine: MachineInfo;
   rows: BenchRow[];
   skipped: { measurement: string; reason: string }[];
+  /** With `--runs N`: every run's rows, the first being `rows`; the table then shows their spread. */
+  repeats?: BenchRow[][];
 }
 
 const TARGET_TEXT: Record<NonNullable<BenchRow["target"]>["kind"], (bound: number, unit: string) => string> =
@@ -19,7 +22,7 @@ const TARGET_TEXT: Record<NonNullable<BenchRow["target"]>["kind"], (bound: numbe
 export function formatMarkdown(report: BenchReport): string {
   const { machine } = report;
   const lines = [
-    `## Run of ${report.startedAt}`,
+    `## Run of ${report.startedAt} (${machine.cpuModel})`,
     "",
     ...formatMachineLines(machine),
     "",
@@ -27,6 +30,8 @@ export function formatMarkdown(report: BenchReport): string {
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...report.rows.map(formatRow),
   ];
+  const spread = formatSpread(report.repeats ?? []);
+  if (spread.length > 0) lines.push("", ...spread);
   const notes = report.rows.filter((row) => row.note !== undefined);
   if (notes.length > 0) {
     lines.push("", "Notes:", "");

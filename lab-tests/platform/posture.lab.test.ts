@@ -20,7 +20,7 @@ describe("the lab's isolation and the services' privileges, read from the runnin
     const info = await inspect(service);
     expect(info.State.Health?.Status).toBe("healthy");
     expect(info.Config.Healthcheck?.Test).toEqual(
-      expect.arrayContaining(["node", "clients/healthcheck/main.ts"]),
+      expect.arrayContaining(["node", "clients/healthcheck/main.js"]),
     );
   });
 
