@@ -5,7 +5,7 @@
  * What strikes a service: its process killed, or a network fault between it and the workbench; or,
  * across hosts, the underlay between the workbench's host and the services' host cut.
  */
-export type ScheduledFaultKind = "kill" | "reset" | "loss" | "partition" | "bandwidth" | "underlay";
+export type ScheduledFaultKind = "kill" | "reset" | "cut" | "loss" | "partition" | "bandwidth" | "underlay";
 
 export interface ScheduledFault {
   /** From the start of the load. */
@@ -41,24 +41,30 @@ export const SCHEDULE_SHAPE = {
   partitionSeconds: 10,
   lossPercent: 5,
   bandwidthKbitPerSecond: 4_000,
+  /**
+   * A cut resets each connection once the workbench has sent it this much: less than the largest
+   * file (4 MiB), so puts are cut mid-body and must resume from the server's partial.
+   */
+  cutAfterBytes: 1_048_576,
 } as const;
 
 /** The kinds in the order a round draws them from; each round shuffles them. */
 export const SCHEDULED_KINDS: readonly ScheduledFaultKind[] = [
   "kill",
   "reset",
+  "cut",
   "loss",
   "partition",
   "bandwidth",
 ];
 /**
- * Across hosts: the fault API does not reach other engines yet (labkit/hosts), so the network fault
- * is the simulated underlay's own partition, between the two hosts.
+ * Across hosts: every kind of one host (each fault's helper runs on its service's engine), and the
+ * simulated underlay's own partition between the two hosts.
  */
-export const CROSS_HOST_KINDS: readonly ScheduledFaultKind[] = ["kill", "underlay"];
+export const CROSS_HOST_KINDS: readonly ScheduledFaultKind[] = [...SCHEDULED_KINDS, "underlay"];
 
-// A reset is of TCP segments: UDP has none to reset.
-const TCP_ONLY: ReadonlySet<ScheduledFaultKind> = new Set(["reset"]);
+// Resets and cuts are of TCP segments: UDP has none to reset.
+const TCP_ONLY: ReadonlySet<ScheduledFaultKind> = new Set(["reset", "cut"]);
 const UDP_SERVICES: ReadonlySet<string> = new Set(["udp-echo"]);
 
 /** A 32-bit seeded generator (mulberry32): small, fast, and the same sequence on every machine. */
@@ -147,6 +153,8 @@ export function describeScheduledFault(fault: ScheduledFault): string {
       return `SIGKILL of ${fault.service}'s server (its restart policy brings it back)`;
     case "reset":
       return `reset of every TCP segment between ${fault.service} and the workbench for ${fault.seconds} s`;
+    case "cut":
+      return `each connection from the workbench to ${fault.service} reset once it has sent ${shape.cutAfterBytes / 1_048_576} MiB, for ${fault.seconds} s`;
     case "loss":
       return `${shape.lossPercent}% loss both ways between ${fault.service} and the workbench for ${fault.seconds} s`;
     case "partition":

@@ -159,6 +159,17 @@ describe("faultSoakVerdict", () => {
     );
   });
 
+  it("fails a run whose cut of file-transfer made no put resume, and passes it when one did", () => {
+    const cut = { ...(report().struck[0] as StruckFault), kind: "cut" as const, service: "file-transfer" };
+    const unresumed = load();
+    unresumed.files.resumedPuts = 0;
+    expect(faultSoakVerdict(report({ load: unresumed, struck: [...report().struck, cut] }))).toEqual([
+      "a cut struck file-transfer but no put resumed from the server's partial",
+    ]);
+    expect(faultSoakVerdict(report({ struck: [...report().struck, cut] }))).toEqual([]);
+    expect(faultSoakVerdict(report({ load: unresumed }))).toEqual([]);
+  });
+
   it("fails a service unhealthy outside its restarts", () => {
     const sick = samples().map((sample) =>
       sample.atMs === 150_000

@@ -99,6 +99,12 @@ export function faultSoakVerdict(report: FaultSoakReport): string[] {
     failures.push(
       `fault not struck at ${formatClock(fault.atMs)}: ${fault.description}: ${fault.error ?? ""}`,
     );
+  // A cut of file-transfer stops puts of more than 1 MiB mid-body: only a resume completes them.
+  const cutFiles = report.struck.some(
+    (fault) => fault.ok && fault.kind === "cut" && fault.service === "file-transfer",
+  );
+  if (cutFiles && load.files.resumedPuts === 0)
+    failures.push("a cut struck file-transfer but no put resumed from the server's partial");
   const idle = (["tcp", "udp", "files"] as const).filter((kind) => load[kind].ops === 0);
   if (idle.length > 0) failures.push(`no operation succeeded on ${idle.join(", ")}`);
   if (load.chat.ledger.expectedDeliveries === 0)

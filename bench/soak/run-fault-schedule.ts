@@ -91,6 +91,8 @@ export function faultSpecFor(fault: ScheduledFault & { kind: NetworkFaultKind })
   switch (fault.kind) {
     case "reset":
       return { ...base, kind: "reset", peer: CLIENT_SERVICE };
+    case "cut":
+      return { ...base, kind: "reset", peer: CLIENT_SERVICE, afterBytes: SCHEDULE_SHAPE.cutAfterBytes };
     case "loss":
       return {
         ...base,
