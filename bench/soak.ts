@@ -11,7 +11,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { dockerClient } from "../labkit/docker/docker-client.ts";
 import { COMPOSE_FILE_NAME, REPO_ROOT } from "../labkit/lab/lab-project.ts";
 import { readSocketTable } from "../labkit/socket-table/read-socket-table.ts";
-import { startLab, type Lab } from "../labkit/lab/start-lab.ts";
+import type { Lab } from "../labkit/lab/start-lab.ts";
 import { runDocker } from "./docker/run-docker.ts";
 import { findServicePid, readRssBytes } from "./measure/find-service-pid.ts";
 import { probeCommand, parseProbeOutput } from "./probes/run-probe.ts";
@@ -27,6 +27,7 @@ import { writeResults } from "./report/write-report.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
 import { parseSeed } from "./soak/fault-schedule.ts";
 import { runFaultSoak } from "./soak/run-fault-soak.ts";
+import { startSoakLab } from "./soak/start-soak-lab.ts";
 
 const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 const DEFAULT_MINUTES = 10;
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   log(`building the lab's images (${COMPOSE_FILE_NAME})`);
   await runDocker(["compose", "-f", COMPOSE_FILE_NAME, "build", "--quiet"], { cwd: REPO_ROOT });
-  await using lab = await startLab();
+  await using lab = await startSoakLab();
   log(`lab ${lab.projectName} up; ${minutes} min of mixed load from the workbench`);
   const machine = await readMachineInfo(lab);
   const pids = Object.fromEntries(

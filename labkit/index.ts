@@ -9,7 +9,7 @@ export {
   type ExecOptions,
   type ExecResult,
 } from "./lab/start-lab.ts";
-export { sweepLeftovers, type SweepReport } from "./lab/sweep-leftovers.ts";
+export { sweepLeftovers, type SweepOptions, type SweepReport } from "./lab/sweep-leftovers.ts";
 export { TEST_PROJECT_PREFIX, COMPOSE_PROJECT_LABEL } from "./lab/lab-project.ts";
 export {
   resolveComposeProject,

@@ -12,7 +12,7 @@ import { COMPOSE_FILE_NAME, REPO_ROOT } from "../../labkit/lab/lab-project.ts";
 import { startSimulatedHosts } from "../../labkit/hosts/simulated-hosts.ts";
 import { startCrossHostLab, type CrossHostLab } from "../../labkit/hosts/start-cross-host-lab.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
-import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import type { Lab } from "../../labkit/lab/start-lab.ts";
 import { readContainerTable } from "../../labkit/socket-table/wait-for-socket.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { findServicePid, readRssBytes } from "../measure/find-service-pid.ts";
@@ -28,6 +28,7 @@ import {
   type FaultSoakReport,
 } from "./format-fault-soak-markdown.ts";
 import { runFaultSchedule, serviceContainer, type FaultTargets } from "./run-fault-schedule.ts";
+import { startSoakLab } from "./start-soak-lab.ts";
 
 const SERVICES = ["tcp-echo", "udp-echo", "file-transfer", "chat"] as const;
 const SAMPLE_EVERY_MS = 15_000;
@@ -149,7 +150,7 @@ export async function runFaultSoak(args: FaultSoakArguments): Promise<number> {
 // failed strike may have left in force is removed before the end's checks.
 async function withLab(hosts: boolean, run: (targets: FaultTargets) => Promise<number>): Promise<number> {
   if (!hosts) {
-    await using lab = await startLab();
+    await using lab = await startSoakLab();
     return await run({ lab, cleanUp: () => clearFaults(lab).then(() => undefined) });
   }
   await using simulated = await startSimulatedHosts(2);

@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { dockerClient } from "../../labkit/docker/docker-client.ts";
 import { COMPOSE_PROJECT_LABEL } from "../../labkit/lab/lab-project.ts";
+import { machineTag, ownerSegment } from "../../labkit/lab/lab-owner.ts";
 import { sweepLeftovers } from "../../labkit/lab/sweep-leftovers.ts";
 
 describe("sweepLeftovers", () => {
@@ -29,6 +31,55 @@ describe("sweepLeftovers", () => {
       expect((await docker.getVolume(kept.name).inspect()).Name).toBe(kept.name);
     } finally {
       await docker.getVolume(kept.name).remove();
+    }
+  });
+});
+
+describe("sweepLeftovers beside another run", () => {
+  it("keeps the labs of owners still running, removes those whose owner exited, and a failed start's own", async () => {
+    const docker = dockerClient();
+    const prefix = `socklab-sweeptest-${randomBytes(3).toString("hex")}-`;
+    const exited = spawnSync(process.execPath, ["-e", ""]).pid;
+    const live = `${prefix}${ownerSegment()}live`;
+    const gone = `${prefix}${ownerSegment({ machine: machineTag(), pid: exited })}gone`;
+    const liveVolume = await docker.createVolume({
+      Name: `${live}-vol`,
+      Labels: { [COMPOSE_PROJECT_LABEL]: live },
+    });
+    const goneVolume = await docker.createVolume({
+      Name: `${gone}-vol`,
+      Labels: { [COMPOSE_PROJECT_LABEL]: gone },
+    });
+    const liveContainer = await docker.createContainer({
+      Image: "socklab/udp-echo:latest",
+      Labels: { [COMPOSE_PROJECT_LABEL]: live },
+    });
+    try {
+      const report = await sweepLeftovers(prefix);
+      expect(report.volumes).toEqual([goneVolume.name]);
+      expect(report.containers).toEqual([]);
+      expect((await docker.getVolume(liveVolume.name).inspect()).Name).toBe(liveVolume.name);
+      expect((await docker.getContainer(liveContainer.id).inspect()).Id).toBe(liveContainer.id);
+
+      const own = await sweepLeftovers(live, { includeLive: true });
+      expect(own.volumes).toEqual([liveVolume.name]);
+      expect(own.containers).toHaveLength(1);
+      await expect(docker.getContainer(liveContainer.id).inspect()).rejects.toMatchObject({
+        statusCode: 404,
+      });
+    } finally {
+      await docker
+        .getContainer(liveContainer.id)
+        .remove({ force: true })
+        .catch(() => undefined);
+      await docker
+        .getVolume(liveVolume.name)
+        .remove()
+        .catch(() => undefined);
+      await docker
+        .getVolume(goneVolume.name)
+        .remove()
+        .catch(() => undefined);
     }
   });
 });

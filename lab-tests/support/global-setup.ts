@@ -10,6 +10,7 @@ const execFileAsync = promisify(execFile);
 
 /** Before the lab tests: remove what an aborted earlier run left, and build the images once. */
 export default async function setup(): Promise<() => Promise<void>> {
+  // Only abandoned labs: another run on this engine (a parallel job, a soak) keeps its own.
   const swept = await sweepLeftovers();
   const count = swept.containers.length + swept.networks.length + swept.volumes.length;
   if (count > 0)
@@ -22,7 +23,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   await buildFaultHelperImage();
   await pruneSupersededImages();
   return async () => {
-    await sweepLeftovers();
+    // Every worker of this run has exited by now; the main process's own labs (a threads pool) are over too.
+    await sweepLeftovers(undefined, { finishedPids: [process.pid] });
     await removeFixtureImages();
     // Builds under another project name (socklab up in the CLI tests) leave the earlier images untagged.
     await pruneSupersededImages();

@@ -6,6 +6,7 @@ import { applyFault } from "../fault/apply-fault.ts";
 import { ensureFaultHelperImage, FAULT_HELPER_IMAGE } from "../fault/fault-helper-image.ts";
 import { startTrace } from "../trace/start-trace.ts";
 import { COMPOSE_PROJECT_LABEL, TEST_PROJECT_PREFIX } from "../lab/lab-project.ts";
+import { ownerSegment } from "../lab/lab-owner.ts";
 import type { Lab } from "../lab/start-lab.ts";
 import type { LabContainer } from "../socket-table/wait-for-socket.ts";
 import {
@@ -81,7 +82,8 @@ export async function startCrossHostLab(options: StartCrossHostLabOptions): Prom
   };
   for (const hostName of Object.values(options.placement)) placedOn(hostName);
 
-  const projectName = options.projectName ?? `${TEST_PROJECT_PREFIX}x${randomBytes(4).toString("hex")}`;
+  const projectName =
+    options.projectName ?? `${TEST_PROJECT_PREFIX}${ownerSegment()}x${randomBytes(4).toString("hex")}`;
   const overlayName = `${projectName}_labnet`;
   // Everything read before anything is made, so that a bad file or a missing image leaves nothing.
   const project = await prepareCrossHostProject(projectName, overlayName, options.overrides);

@@ -16,6 +16,7 @@ import { startTrace, type TraceOptions, type TraceRecorder } from "../trace/star
 import type { LabContainer } from "../socket-table/wait-for-socket.ts";
 import { sweepLeftovers } from "./sweep-leftovers.ts";
 import { TEST_PROJECT_PREFIX } from "./lab-project.ts";
+import { ownerSegment } from "./lab-owner.ts";
 
 export type { ExecOptions, ExecResult };
 
@@ -60,7 +61,7 @@ export interface StartLabOptions {
   overrides?: readonly string[];
   /** Only these services (and what they depend on); all by default. */
   services?: readonly string[];
-  /** The compose project's name prefix: each lab gets `<prefix><8 hex digits>`; `socklab-test-` by default. */
+  /** The compose project's name prefix: each lab gets `<prefix><owner>-<8 hex digits>`; `socklab-test-` by default. */
   projectPrefix?: string;
   /** Variables for compose's interpolation of the files (`${VAR}`), besides the process's own. */
   env?: Readonly<Record<string, string>>;
@@ -83,7 +84,8 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   requireComposeFiles(project.files, `project folder ${projectDir}`);
   await pingEngine();
   const services = await requireKnownServices(project, options.services ?? []);
-  const projectName = `${options.projectPrefix ?? TEST_PROJECT_PREFIX}${randomBytes(4).toString("hex")}`;
+  // The owner segment lets a sweep by another run tell this lab from an abandoned one.
+  const projectName = `${options.projectPrefix ?? TEST_PROJECT_PREFIX}${ownerSegment()}${randomBytes(4).toString("hex")}`;
   let environment = new DockerComposeEnvironment(projectDir, files)
     .withProjectName(projectName)
     .withPullPolicy(PullPolicy.neverPull())
@@ -94,7 +96,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     return wrap(started, projectName, services);
   } catch (error) {
     // testcontainers leaves what compose had started when `up --wait` fails: remove it by its label.
-    await sweepLeftovers(projectName).catch(() => undefined);
+    await sweepLeftovers(projectName, { includeLive: true }).catch(() => undefined);
     throw new SocklabError("ERR_COMPOSE_FAILED", `could not start ${files.join(", ")} in ${projectDir}`, {
       cause: error,
     });
