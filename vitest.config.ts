@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{protocol,services,clients,cli,labkit,scripts,docs,bin,bench/report}/**/*.test.ts"],
+          include: ["{protocol,services,clients,cli,labkit,scripts,docs,bin,bench/report,web}/**/*.test.ts"],
           exclude: ["**/*.lab.test.ts", "node_modules/**"],
           testTimeout: 20_000,
         },

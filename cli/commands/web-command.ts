@@ -3,7 +3,12 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SOCKLAB_ROOT } from "../../labkit/compose/compose-project.ts";
+import { applyFault } from "../../labkit/fault/apply-fault.ts";
+import { clearFaults } from "../../labkit/fault/clear-faults.ts";
 import { composeProjectOf } from "../../labkit/fault/find-service-containers.ts";
+import { listFaults } from "../../labkit/fault/list-faults.ts";
+import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
+import { startTrace } from "../../labkit/trace/start-trace.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import type { WebLab, WebLabService } from "../../web/server/lab-feed.ts";
 import { startWebServer } from "../../web/server/start-web-server.ts";
@@ -101,10 +106,27 @@ async function runWeb(options: WebOptions): Promise<number> {
 
 function webLab(projectName: string, lang: Lang): WebLab {
   const texts = TOUR_TEXTS[lang];
+  const target = { projectName };
   return {
     projectName,
     readServices: async (): Promise<WebLabService[]> =>
       (await requireRunningLab()).map((s) => ({ ...s, ports: s.ports.map(formatPort) })),
+    readSockets: (s) => readSocketTable(s.container, s.service),
+    startTrace: (services) =>
+      startTrace(
+        {
+          projectName,
+          networkName: services[0]?.networks[0] ?? "",
+          container: (service) => ({
+            name: service,
+            id: services.find((s) => s.service === service)?.container ?? service,
+          }),
+        },
+        { services: services.map((s) => s.service), states: "auto" },
+      ),
+    applyFault: (spec) => applyFault(target, spec),
+    clearFaults: (service) => clearFaults(target, service),
+    listFaults: () => listFaults(target),
     tourSteps: TOUR_STEPS.map((step) => ({
       key: step.key,
       title: texts[step.key].title,

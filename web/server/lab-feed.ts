@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { stripVTControlCharacters } from "node:util";
-import { applyFault, type Fault } from "../../labkit/fault/apply-fault.ts";
-import { clearFaults } from "../../labkit/fault/clear-faults.ts";
+import type { Fault } from "../../labkit/fault/apply-fault.ts";
 import { FAULT_KINDS, type FaultSpec } from "../../labkit/fault/fault-spec.ts";
-import { listFaults, type ServiceFaults } from "../../labkit/fault/list-faults.ts";
-import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
-import { startTrace, type TraceRecorder } from "../../labkit/trace/start-trace.ts";
+import type { ServiceFaults } from "../../labkit/fault/list-faults.ts";
+import type { SocketTable } from "../../labkit/socket-table/read-socket-table.ts";
+import type { TraceRecorder } from "../../labkit/trace/start-trace.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { ladderWindow } from "./ladder-window.ts";
 import type { FaultsEvent, LabEvent, PageEventName, PageEvents, TourEvent } from "./page-events.ts";
@@ -35,11 +34,21 @@ export interface WebTourStep {
   }): Promise<void>;
 }
 
-/** What the page needs of the lab, given by the `socklab web` command (the CLI's own code paths). */
+/**
+ * What the page needs of the lab, given by the `socklab web` command: the CLI's own code paths
+ * (requireRunningLab, and labkit's readSocketTable, startTrace, applyFault, clearFaults and
+ * listFaults, as `socklab netstat`, `trace` and `fault` call them).
+ */
 export interface WebLab {
   projectName: string;
   /** The running containers; throws ERR_LAB_DOWN (with its message) when the lab is not running. */
   readServices(): Promise<WebLabService[]>;
+  readSockets(service: WebLabService): Promise<SocketTable>;
+  /** Starts recording the TCP of these containers (helper containers run until it stops). */
+  startTrace(services: readonly WebLabService[]): Promise<TraceRecorder>;
+  applyFault(spec: FaultSpec): Promise<Fault>;
+  clearFaults(service?: string): Promise<unknown>;
+  listFaults(): Promise<ServiceFaults[]>;
   tourSteps: readonly WebTourStep[];
 }
 
@@ -130,7 +139,7 @@ export class LabFeed {
   /** Applies a fault through labkit's applyFault, as `socklab fault` does; it ends with the page. */
   async applyFault(pageId: string, spec: FaultSpec): Promise<Fault> {
     const page = this.#page(pageId);
-    const fault = await applyFault({ projectName: this.#lab.projectName }, spec);
+    const fault = await this.#lab.applyFault(spec);
     if (!this.#pages.has(pageId)) {
       // The page went while the helper started: nothing may outlive it.
       await fault.clear();
@@ -148,7 +157,7 @@ export class LabFeed {
   /** Clears faults as `socklab fault clear [service]` does: every fault, whoever applied it. */
   async clearFaults(pageId: string, service?: string): Promise<void> {
     this.#page(pageId);
-    await clearFaults({ projectName: this.#lab.projectName }, service);
+    await this.#lab.clearFaults(service);
     this.#refreshFaults();
   }
 
@@ -259,7 +268,7 @@ export class LabFeed {
       const readAt = new Date();
       const tables = await Promise.all(
         running.map(async (s) => {
-          const table = await readSocketTable(s.container, s.service).catch(() => undefined);
+          const table = await this.#lab.readSockets(s).catch(() => undefined);
           return { service: s.service, rows: table ? socketRows(table) : [] };
         }),
       );
@@ -272,19 +281,8 @@ export class LabFeed {
 
   #startTrace(): void {
     const services = this.#services.filter((s) => s.state === "running");
-    const networkName = services[0]?.networks[0];
-    if (!networkName) return;
-    this.#trace = startTrace(
-      {
-        projectName: this.#lab.projectName,
-        networkName,
-        container: (service) => ({
-          name: service,
-          id: services.find((s) => s.service === service)?.container ?? service,
-        }),
-      },
-      { services: services.map((s) => s.service), states: "auto" },
-    ).catch((error: unknown) => {
+    if (services.length === 0) return;
+    const trace = this.#lab.startTrace(services).catch((error: unknown) => {
       this.#broadcast("ladder", {
         lanes: [],
         rows: [],
@@ -295,7 +293,7 @@ export class LabFeed {
       });
       return undefined;
     });
-    const trace = this.#trace;
+    this.#trace = trace;
     this.#ladderTimer = setInterval(
       () => void trace.then((t) => t && this.#pushLadder(t)),
       WEB_LIMITS.minPushIntervalMs,
@@ -316,7 +314,8 @@ export class LabFeed {
       this.#faultsDirty = true;
       return;
     }
-    this.#faultsReading = listFaults({ projectName: this.#lab.projectName })
+    this.#faultsReading = this.#lab
+      .listFaults()
       .then((faults) => {
         this.#lastFaults = faults;
         for (const page of this.#pages.values()) page.throttle.push("faults", this.#faultsFor(page));
