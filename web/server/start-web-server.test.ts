@@ -48,8 +48,7 @@ function fakeLab() {
     },
     applyFault: (spec) => {
       record.faultsApplied.push(spec);
-      let settle = () => undefined as void;
-      const removed = new Promise<void>((resolve) => (settle = resolve));
+      const { promise: removed, resolve: settle } = Promise.withResolvers<undefined>();
       return Promise.resolve({
         id: "f1",
         service: spec.service,
@@ -59,7 +58,7 @@ function fakeLab() {
         removed,
         clear: () => {
           record.faultsCleared += 1;
-          settle();
+          settle(undefined);
           return Promise.resolve();
         },
       } as unknown as Fault);
@@ -152,10 +151,11 @@ describe("the web server", () => {
 
   it("says so when the port is taken", async () => {
     await using first = await startWebServer({ lab: fakeLab().lab, bundleDir, port: 0 });
-    await expect(startWebServer({ lab: fakeLab().lab, bundleDir, port: first.port })).rejects.toMatchObject({
-      code: "ERR_WEB_PORT_IN_USE",
-      message: expect.stringMatching(/is in use by another program: pick another with --port/),
-    });
+    const error = await startWebServer({ lab: fakeLab().lab, bundleDir, port: first.port }).catch(
+      (e: unknown) => e as Error & { code: string },
+    );
+    expect(error).toMatchObject({ code: "ERR_WEB_PORT_IN_USE" });
+    expect((error as Error).message).toMatch(/is in use by another program: pick another with --port/);
   });
 
   it("refuses another host name (DNS rebinding) and posts from another origin", async () => {
