@@ -112,7 +112,7 @@ function webLab(projectName: string, lang: Lang): WebLab {
     readServices: async (): Promise<WebLabService[]> =>
       (await requireRunningLab()).map((s) => ({ ...s, ports: s.ports.map(formatPort) })),
     readSockets: (s) => readSocketTable(s.container, s.service),
-    startTrace: (services) =>
+    startTrace: (services, { keepEvents }) =>
       startTrace(
         {
           projectName,
@@ -122,7 +122,7 @@ function webLab(projectName: string, lang: Lang): WebLab {
             id: services.find((s) => s.service === service)?.container ?? service,
           }),
         },
-        { services: services.map((s) => s.service), states: "auto" },
+        { services: services.map((s) => s.service), states: "auto", keepEvents },
       ),
     applyFault: (spec) => applyFault(target, spec),
     clearFaults: (service) => clearFaults(target, service),

@@ -44,8 +44,11 @@ export interface WebLab {
   /** The running containers; throws ERR_LAB_DOWN (with its message) when the lab is not running. */
   readServices(): Promise<WebLabService[]>;
   readSockets(service: WebLabService): Promise<SocketTable>;
-  /** Starts recording the TCP of these containers (helper containers run until it stops). */
-  startTrace(services: readonly WebLabService[]): Promise<TraceRecorder>;
+  /**
+   * Starts recording the TCP of these containers (helper containers run until it stops), keeping
+   * the newest `keepEvents` events only.
+   */
+  startTrace(services: readonly WebLabService[], options: { keepEvents: number }): Promise<TraceRecorder>;
   applyFault(spec: FaultSpec): Promise<Fault>;
   clearFaults(service?: string): Promise<unknown>;
   listFaults(): Promise<ServiceFaults[]>;
@@ -282,17 +285,19 @@ export class LabFeed {
   #startTrace(): void {
     const services = this.#services.filter((s) => s.state === "running");
     if (services.length === 0) return;
-    const trace = this.#lab.startTrace(services).catch((error: unknown) => {
-      this.#broadcast("ladder", {
-        lanes: [],
-        rows: [],
-        statesSource: "off",
-        note: `no trace: ${(error as Error).message}`,
-        totalEvents: 0,
-        shownEvents: 0,
+    const trace = this.#lab
+      .startTrace(services, { keepEvents: WEB_LIMITS.traceKeptEvents })
+      .catch((error: unknown) => {
+        this.#broadcast("ladder", {
+          lanes: [],
+          rows: [],
+          statesSource: "off",
+          note: `no trace: ${(error as Error).message}`,
+          totalEvents: 0,
+          shownEvents: 0,
+        });
+        return undefined;
       });
-      return undefined;
-    });
     this.#trace = trace;
     this.#ladderTimer = setInterval(
       () => void trace.then((t) => t && this.#pushLadder(t)),
@@ -303,8 +308,10 @@ export class LabFeed {
   #pushLadder(trace: TraceRecorder): void {
     if (this.#trace === undefined) return;
     const timeline = trace.timeline();
-    if (timeline.events.length === this.#shownEvents) return;
-    this.#shownEvents = timeline.events.length;
+    // Counted with the events the trace no longer keeps: past its bound, the kept ones stay as many.
+    const recorded = timeline.events.length + (timeline.droppedEvents ?? 0);
+    if (recorded === this.#shownEvents) return;
+    this.#shownEvents = recorded;
     this.#broadcast("ladder", ladderWindow(timeline, WEB_LIMITS.ladderMaxEvents));
   }
 

@@ -10,7 +10,7 @@ export function ladderWindow(timeline: Timeline, maxEvents: number): LadderEvent
     ...ladder,
     statesSource: timeline.statesSource,
     ...(timeline.inferredBecause ? { note: timeline.inferredBecause } : {}),
-    totalEvents: timeline.events.length,
+    totalEvents: timeline.events.length + (timeline.droppedEvents ?? 0),
     shownEvents: events.length,
   };
 }

@@ -10,6 +10,8 @@ export const WEB_LIMITS = {
   minPushIntervalMs: 250,
   /** The ladder shows the newest events of the recording, this many at most. */
   ladderMaxEvents: 160,
+  /** The trace behind the ladder keeps the newest events, this many at most, however long a page is open. */
+  traceKeptEvents: 2_000,
   /** The lines of tour output a page is sent, the newest kept. */
   tourMaxLines: 200,
   /** A fault applied from a page lasts at most this long (and ends with the page in any case). */

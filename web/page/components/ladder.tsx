@@ -71,6 +71,7 @@ export function Ladder({ ladder }: { ladder: LadderEvent | undefined }) {
             <LadderRowShape
               key={`${index}-${row.atNs}`}
               row={row}
+              laneName={(lane) => lanes[lane]?.service ?? "edge"}
               y={rowY(index)}
               laneX={laneX}
               rowY={rowY}
@@ -82,16 +83,19 @@ export function Ladder({ ladder }: { ladder: LadderEvent | undefined }) {
   );
 }
 
+// data-lane, data-from and data-to name the containers, for readers of the page's markup (its test).
 function LadderRowShape({
   row,
   y,
   laneX,
   rowY,
+  laneName,
 }: {
   row: Row;
   y: number;
   laneX: (lane: number) => number;
   rowY: (index: number) => number;
+  laneName: (lane: number) => string;
 }) {
   if (row.kind === "state" || row.kind === "note") {
     return (
@@ -100,6 +104,7 @@ function LadderRowShape({
         x={laneX(row.lane)}
         y={y + 4}
         data-kind={row.kind}
+        data-lane={laneName(row.lane)}
       >
         {row.text}
       </text>
@@ -110,7 +115,7 @@ function LadderRowShape({
   const x2 = laneX(row.to);
   const y2 = row.arrivedRow === undefined ? y : rowY(row.arrivedRow);
   return (
-    <g class="ladder-send" data-label={row.label}>
+    <g class="ladder-send" data-label={row.label} data-from={laneName(row.from)} data-to={laneName(row.to)}>
       <line x1={x1} y1={y} x2={x2} y2={y2} marker-end="url(#arrow)" />
       <text x={(x1 + x2) / 2} y={(y + y2) / 2 - 3}>
         {row.label}
