@@ -22,6 +22,8 @@ import { spawnSocklab } from "../support/run-socklab.ts";
 const SERVICES = ["chat", "file-transfer", "tcp-echo", "udp-echo", "workbench"];
 const ECHO_PORT = 7;
 const WAIT_MS = 15_000;
+// Each read of the faults starts a helper per service: not more often than this.
+const FAULT_POLL = { timeout: WAIT_MS, interval: 500 };
 // The docs' pictures are written only when asked (npm run docs:screenshots), so a test run leaves
 // the tree clean; otherwise they go to a temporary folder, taken all the same.
 const SCREENSHOT_DIR =
@@ -150,6 +152,9 @@ describe("socklab web in a browser", () => {
   it("shows a connection's states at both ends, and its handshake and close on the ladder", async () => {
     // The trace records only what happens after it is ready: the ladder appears then.
     await page.getByTestId("ladder").waitFor({ timeout: 30_000 });
+    // As the trace suite, the page's trace reads states from the kernel (tracefs) on this machine kind.
+    const source = await page.getByTestId("ladder-source").textContent();
+    expect(source, "the page's trace did not record from the kernel").toMatch(/^states from the kernel/);
     await using puppet = await startPuppet("workbench", lab.containerId("workbench"));
     puppet.send({ op: "connect", host: "tcp-echo", port: ECHO_PORT });
     const { localPort } = await puppet.next("connected");
@@ -217,7 +222,7 @@ describe("socklab web in a browser", () => {
     await screenshot("fault");
 
     await page.getByRole("button", { name: "Clear every fault" }).click();
-    await expect.poll(faultsOfLab, { timeout: WAIT_MS }).toEqual([]);
+    await expect.poll(faultsOfLab, FAULT_POLL).toEqual([]);
     await expect(lab.sh("workbench", `echo hi | nc -N -w 3 tcp-echo ${ECHO_PORT}`)).resolves.toBe("hi\n");
     await expect
       .poll(() => page.locator("[data-testid=faults] li[data-service]").count(), { timeout: WAIT_MS })
@@ -243,18 +248,18 @@ describe("socklab web in a browser", () => {
       await page.locator("select[name=service]").selectOption("udp-echo");
       await page.getByRole("button", { name: "Apply" }).click();
       await expect
-        .poll(async () => (await faultsOfLab()).map((s) => s.service), { timeout: WAIT_MS })
+        .poll(async () => (await faultsOfLab()).map((s) => s.service), FAULT_POLL)
         .toEqual(["udp-echo"]);
     };
     await applyFromPage();
     await page.reload();
-    await expect.poll(faultsOfLab, { timeout: WAIT_MS }).toEqual([]);
+    await expect.poll(faultsOfLab, FAULT_POLL).toEqual([]);
 
     await expect.poll(() => page.getByTestId("live").textContent(), { timeout: WAIT_MS }).toBe("live");
     await applyFromPage();
     expect(await helpersOfLab()).not.toEqual([]);
     await page.close();
-    await expect.poll(faultsOfLab, { timeout: WAIT_MS }).toEqual([]);
+    await expect.poll(faultsOfLab, FAULT_POLL).toEqual([]);
     await expect.poll(helpersOfLab, { timeout: WAIT_MS }).toEqual([]);
   });
 });
