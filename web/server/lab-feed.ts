@@ -190,6 +190,8 @@ export class LabFeed {
       },
       say(text: string) {
         lines.push(...stripVTControlCharacters(text).split("\n"));
+        // Only the newest lines are ever sent: older ones are not kept either.
+        lines.splice(0, Math.max(0, lines.length - WEB_LIMITS.tourMaxLines));
         publish("running");
       },
     };
