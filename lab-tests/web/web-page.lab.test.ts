@@ -66,10 +66,15 @@ async function startWeb(): Promise<string> {
   });
 }
 
+/** Until the page's event stream is open (the header says "live"). */
+async function connected(opened: Page): Promise<void> {
+  await opened.locator("[data-testid=live].on").waitFor({ timeout: WAIT_MS });
+}
+
 async function openPage(): Promise<Page> {
   const opened = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await opened.goto(url);
-  await expect.poll(() => opened.getByTestId("live").textContent(), { timeout: WAIT_MS }).toBe("live");
+  await connected(opened);
   return opened;
 }
 
@@ -255,7 +260,7 @@ describe("socklab web in a browser", () => {
     await page.reload();
     await expect.poll(faultsOfLab, FAULT_POLL).toEqual([]);
 
-    await expect.poll(() => page.getByTestId("live").textContent(), { timeout: WAIT_MS }).toBe("live");
+    await connected(page);
     await applyFromPage();
     expect(await helpersOfLab()).not.toEqual([]);
     await page.close();
