@@ -44,3 +44,42 @@ describe("ladderWindow, what a page is sent of the recording", () => {
     expect([window.shownEvents, window.totalEvents, window.rows.length]).toEqual([12, 12, 12]);
   });
 });
+
+describe("ladderWindow's lanes", () => {
+  const ends = ["chat", "file-transfer", "tcp-echo", "udp-echo", "workbench"].map((service, index) => ({
+    service,
+    address: `10.9.0.${index + 2}`,
+  }));
+  const echo = (end: string, atNs: number): PacketEvent => ({
+    ...packet(atNs),
+    end,
+    local: {
+      address: ends.find((e) => e.service === end)?.address ?? "",
+      port: end === "workbench" ? 40_000 : 7,
+    },
+    remote: {
+      address:
+        ends.find((e) => e.service === (end === "workbench" ? "tcp-echo" : "workbench"))?.address ?? "",
+      port: end === "workbench" ? 7 : 40_000,
+    },
+  });
+
+  it("has a lane for each container the shown events happened in, the workbench first", () => {
+    const events = [echo("workbench", 1), echo("tcp-echo", 2)];
+    const window = ladderWindow({ ...timeline(0), ends, events }, WEB_LIMITS.ladderMaxEvents);
+    expect(window.lanes.map((lane) => lane.service)).toEqual(["workbench", "tcp-echo"]);
+    // The workbench's segment goes to the tcp-echo lane, not to an edge.
+    expect(window.rows[0]).toMatchObject({ kind: "send", from: 0, to: 1 });
+  });
+
+  it("shows every container's lane before anything happened", () => {
+    const window = ladderWindow({ ...timeline(0), ends }, WEB_LIMITS.ladderMaxEvents);
+    expect(window.lanes.map((lane) => lane.service)).toEqual([
+      "workbench",
+      "chat",
+      "file-transfer",
+      "tcp-echo",
+      "udp-echo",
+    ]);
+  });
+});
