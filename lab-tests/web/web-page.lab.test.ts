@@ -242,6 +242,13 @@ describe("socklab web in a browser", () => {
     });
     expect(post.status).toBe(403);
     expect(await post.json()).toMatchObject({ error: { code: "ERR_WEB_FORBIDDEN" } });
+    // The same request from the page's own origin passes that check (and is then refused for its pageId).
+    const own = await fetch(new URL("api/faults/clear", url), {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: new URL(url).origin },
+      body: JSON.stringify({ pageId: "0" }),
+    });
+    expect([own.status, await own.json()]).toMatchObject([400, { error: { code: "ERR_WEB_BAD_REQUEST" } }]);
     const events = await fetch(new URL("events", url), { headers: { origin: "http://elsewhere.example" } });
     expect(events.status).toBe(403);
     await events.body?.cancel();
