@@ -69,6 +69,8 @@ COPY protocol/ protocol/
 COPY clients/ clients/
 COPY labkit/ labkit/
 COPY cli/ cli/
+# The CLI's `web` command loads the page's server (socklab web itself runs on the host).
+COPY web/server/ web/server/
 # The Python clients of docs/protocols and the exercises' checkers, so that a learner runs them
 # where the services are.
 COPY docs/protocols/*.py docs/protocols/

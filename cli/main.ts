@@ -13,6 +13,7 @@ import { registerNetstatCommand } from "./commands/netstat-command.ts";
 import { registerRunCommands } from "./commands/run-commands.ts";
 import { registerTourCommand } from "./commands/tour-command.ts";
 import { registerTraceCommand } from "./commands/trace-command.ts";
+import { registerWebCommand } from "./commands/web-command.ts";
 import { registerWorkbenchCommands } from "./commands/workbench-commands.ts";
 import { SOCKLAB_ROOT } from "../labkit/compose/compose-project.ts";
 import { SocklabError } from "../protocol/socklab-error.ts";
@@ -56,6 +57,7 @@ const COMMANDS = [
   registerHostsCommand,
   registerFaultCommand,
   registerTraceCommand,
+  registerWebCommand,
 ];
 for (const register of COMMANDS) register(program);
 

@@ -179,6 +179,13 @@ export const ERROR_CODES = {
   ERR_TRACE_EVIDENCE: spec(EXIT.labFailed, "a traced check failed; its evidence folder is named"),
   ERR_CAPTURE_FAILED: spec(EXIT.labFailed, "tcpdump in a lab container's namespace did not start"),
   ERR_TRACE_OPTIONS: spec(EXIT.usage, "a trace was asked for what it cannot record (no service, no address)"),
+  // The live page (socklab web, docs/web.md).
+  ERR_WEB_PORT_IN_USE: spec(EXIT.usage, "the address socklab web was to listen on is taken or not allowed"),
+  ERR_WEB_PAGE_MISSING: spec(EXIT.labFailed, "the page's bundle is not built (npm run setup builds it)"),
+  ERR_WEB_FORBIDDEN: spec(EXIT.refused, "a request to socklab web from another origin or host name"),
+  ERR_WEB_BAD_REQUEST: spec(EXIT.usage, "a request to socklab web that is not valid (body, step, page)"),
+  ERR_WEB_TOO_MANY_PAGES: spec(EXIT.refused, "more pages open on socklab web than its limit"),
+  ERR_WEB_BUSY: spec(EXIT.refused, "a tour step was asked for while another one runs"),
   // Programming errors and test or bench machinery: never the user's input.
   ERR_DECODER_BUSY: spec(EXIT.labFailed, "a decoder was fed while a body was being streamed"),
   ERR_BAD_BODY_SIZE: spec(EXIT.labFailed, "a body length that is not a safe non-negative integer"),

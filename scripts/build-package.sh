@@ -7,3 +7,5 @@ rm -rf dist
 tsc -p tsconfig.build.json
 # The puppet is sent into containers as TypeScript source text, read beside its compiled loader.
 cp labkit/puppet/socket-puppet.ts dist/labkit/puppet/socket-puppet.ts
+# The live page, bundled: the package serves it without its build tools.
+bash scripts/build-web.sh

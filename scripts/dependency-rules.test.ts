@@ -10,6 +10,8 @@ interface Import {
   specifier: string;
   /** The imported file relative to the repository root, for relative specifiers. */
   target?: string;
+  /** `import type`: erased when compiled, nothing is loaded. */
+  typeOnly: boolean;
 }
 
 const IMPORT =
@@ -24,14 +26,15 @@ async function importsOf(pattern: string): Promise<Import[]> {
       const target = specifier.startsWith(".")
         ? path.relative(REPO_ROOT, path.resolve(REPO_ROOT, path.dirname(file), specifier))
         : undefined;
-      found.push({ file, specifier, ...(target ? { target } : {}) });
+      const typeOnly = /^\s*(?:import|export)\s+type\b/.test(match[0]);
+      found.push({ file, specifier, typeOnly, ...(target ? { target } : {}) });
     }
   }
   return found;
 }
 
 const describeImport = (i: Import) => `${i.file} imports ${i.specifier}`;
-const CODE = "{protocol,services,clients,labkit,cli,bench,lab-tests,docs,scripts}/**/*.ts";
+const CODE = "{protocol,services,clients,labkit,cli,bench,lab-tests,docs,scripts,web}/**/*.{ts,tsx}";
 
 describe("the layout's dependency rules", () => {
   it("nothing outside lab-tests imports from lab-tests", async () => {
@@ -65,8 +68,32 @@ describe("the layout's dependency rules", () => {
     expect(wrong.map(describeImport)).toEqual([]);
   });
 
+  it("the page (browser code) imports preact, its own files, and the server's event types only as types", async () => {
+    const wrong = (await importsOf("web/page/**/*.{ts,tsx}")).filter(
+      (i) =>
+        !/^preact(\/hooks)?$/.test(i.specifier) &&
+        !i.target?.startsWith("web/page/") &&
+        !(i.target === "web/server/page-events.ts" && i.typeOnly),
+    );
+    expect(wrong.map(describeImport)).toEqual([]);
+  });
+
+  it("only the page imports preact, and only the page's build imports vite", async () => {
+    const all = await importsOf(CODE);
+    const wrong = all.filter(
+      (i) =>
+        (/^preact(\/|$)/.test(i.specifier) && !i.file.startsWith("web/page/")) ||
+        (/^vite(\/|$)/.test(i.specifier) && i.file !== "web/vite.config.ts"),
+    );
+    expect(wrong.map(describeImport)).toEqual([]);
+  });
+
   it("finds the imports it checks", async () => {
     const labkit = await importsOf("labkit/**/*.ts");
     expect(labkit.some((i) => i.specifier === "testcontainers")).toBe(true);
+    const all = await importsOf(CODE);
+    expect(all.some((i) => i.file === "web/page/main.tsx" && i.specifier === "preact")).toBe(true);
+    expect(all.some((i) => i.file.startsWith("web/page/") && i.typeOnly)).toBe(true);
+    expect(all.some((i) => i.file.startsWith("web/server/") && i.target?.startsWith("labkit/"))).toBe(true);
   });
 });

@@ -16,3 +16,5 @@ fi
 bash scripts/ensure-docker.sh
 bash scripts/ensure-base-images.sh
 bash scripts/ensure-build-ca.sh
+bash scripts/build-web.sh --if-changed
+bash scripts/ensure-chromium.sh

@@ -37,6 +37,7 @@ const NEEDS_A_LAB: readonly (readonly [args: readonly string[], message: string]
   [["tour"], NOT_RUNNING],
   [["trace", "--seconds", "1"], NOT_RUNNING],
   [["check", "4"], NOT_RUNNING],
+  [["web", "--port", "0"], NOT_RUNNING],
   [["logs"], NO_CONTAINER],
   [["logs", "-f", "tcp-echo"], NO_CONTAINER],
 ];
@@ -88,6 +89,7 @@ const COMMANDS = [
   "stop",
   "fault",
   "hosts",
+  "web",
 ];
 
 describe("socklab --help", () => {

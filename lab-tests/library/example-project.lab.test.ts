@@ -1,9 +1,10 @@
 // The proof from outside: socklab packed as npm would publish it, installed into a copy of
 // examples/greeter in a clean temporary folder, whose own lab tests then run against its own stack.
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { access, cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify, stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
@@ -85,6 +86,25 @@ describe("socklab from its packed tarball, in a project of its own", () => {
     expect((await readdir(path.join(installed, "dist", "labkit"))).sort()).toEqual(
       expect.arrayContaining(["index.js", "index.d.ts", "matchers.js", "matchers.d.ts"]),
     );
+  });
+
+  it("ships what socklab web serves: the built page, and the server the command loads", async () => {
+    const installed = path.join(project, "node_modules", "socklab");
+    const help = await run("npx", ["socklab", "web", "--help"], project);
+    expect(help.stdout).toMatch(/^Usage: (npx )?socklab web \[options\]/m);
+    // The folder the packaged command serves is the package's own built page.
+    const command = pathToFileURL(path.join(installed, "dist", "cli", "commands", "web-command.js")).href;
+    const { stdout } = await run(
+      process.execPath,
+      ["--input-type=module", "-e", `console.log((await import(${JSON.stringify(command)})).WEB_BUNDLE_DIR)`],
+      project,
+    );
+    const bundleDir = stdout.trim();
+    expect(bundleDir).toBe(path.join(installed, "dist", "page"));
+    const index = await readFile(path.join(bundleDir, "index.html"), "utf8");
+    const assets = [...index.matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(assets.some((asset) => asset.endsWith(".js"))).toBe(true);
+    for (const asset of assets) await expect(access(path.join(bundleDir, asset))).resolves.toBeUndefined();
   });
 
   it("typechecks the example's tests against the package's declarations", async () => {

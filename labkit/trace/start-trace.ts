@@ -39,6 +39,8 @@ export interface TraceOptions {
   /** Per-CPU ring buffer of the tracefs instance. */
   bufferKb?: number;
   readyTimeoutMs?: number;
+  /** Keep only the newest this many events (a live view that records for hours); all by default. */
+  keepEvents?: number;
   /** Called with each event as it is recorded, in the order it arrives (not yet in time order). */
   onEvent?: (event: TraceEvent) => void;
 }
@@ -140,6 +142,7 @@ export async function startTrace(lab: TracedLab, options: TraceOptions): Promise
       ...(options.peer !== undefined ? { peer: options.peer } : {}),
       statesSource,
       ...(inferredBecause ? { inferredBecause } : {}),
+      ...(options.keepEvents !== undefined ? { keepEvents: options.keepEvents } : {}),
     });
     for (const [line, shiftNs] of pending.splice(0)) addLine(builder, line, shiftNs, emit);
     if (options.packets !== false) {

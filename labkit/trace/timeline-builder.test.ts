@@ -66,3 +66,57 @@ describe("TimelineBuilder on a recorded echo, resets and all", () => {
     expect(recordedTimeline({ peer: "chat" }).events).toHaveLength(0);
   });
 });
+
+describe("TimelineBuilder with keepEvents, as a live view records for hours", () => {
+  const KEEP = 500;
+  const RECORDED = 10_000;
+  const ends = [
+    { service: "workbench", address: "10.9.0.2" },
+    { service: "tcp-echo", address: "10.9.0.3" },
+  ];
+  // A short connection's segments, seen leaving the workbench: a new client port every 4 segments.
+  const segment = (index: number) => ({
+    realtimeNs: BigInt(index) * 1_000_000n,
+    src: { address: "10.9.0.2", port: 40_000 + Math.floor(index / 4) },
+    dst: { address: "10.9.0.3", port: 7 },
+    flags: index % 4 === 0 ? "S" : ".",
+    seq: 1_000 + (index % 4),
+    ack: 0,
+    lengthBytes: 0,
+    window: 64_240,
+  });
+
+  it("holds at most a quarter over the bound while recording, and exactly the newest when read", () => {
+    const builder = new TimelineBuilder({
+      ends,
+      originRealtimeNs: 0n,
+      statesSource: "kernel",
+      keepEvents: KEEP,
+    });
+    let mostHeld = 0;
+    for (let index = 0; index < RECORDED; index++) {
+      builder.addSegment("workbench", segment(index));
+      mostHeld = Math.max(mostHeld, builder.keptEventCount);
+    }
+    const timeline = builder.timeline();
+    expect(timeline.events).toHaveLength(KEEP);
+    expect(timeline.droppedEvents).toBe(RECORDED - KEEP);
+    expect(builder.eventCount).toBe(RECORDED);
+    expect(mostHeld).toBeLessThanOrEqual(KEEP + KEEP / 4 + 1);
+    expect(mostHeld).toBeGreaterThan(KEEP);
+    expect(timeline.events.at(-1)?.atNs).toBe((RECORDED - 1) * 1_000_000);
+    expect(timeline.events[0]?.atNs).toBe((RECORDED - KEEP) * 1_000_000);
+  });
+
+  it("drops nothing below the bound, and says nothing of drops then", () => {
+    const builder = new TimelineBuilder({
+      ends,
+      originRealtimeNs: 0n,
+      statesSource: "kernel",
+      keepEvents: KEEP,
+    });
+    for (let index = 0; index < KEEP; index++) builder.addSegment("workbench", segment(index));
+    expect(builder.timeline().events).toHaveLength(KEEP);
+    expect(builder.timeline()).not.toHaveProperty("droppedEvents");
+  });
+});

@@ -26,11 +26,14 @@ export interface TimelineBuilderOptions {
   peer?: string;
   statesSource: StatesSource;
   inferredBecause?: string;
+  /** Keep only the newest this many events, for a view that runs for hours (socklab web); all by default. */
+  keepEvents?: number;
 }
 
 /**
  * Places kernel records and captured segments of the lab's ends on one clock (CLOCK_REALTIME, as
- * nanoseconds since the start), drops everything of other namespaces, and keeps every event.
+ * nanoseconds since the start), drops everything of other namespaces, and keeps every event (or,
+ * with `keepEvents`, the newest ones: its memory is then bounded however long it records).
  */
 export class TimelineBuilder {
   readonly #options: TimelineBuilderOptions;
@@ -41,13 +44,20 @@ export class TimelineBuilder {
   // connect() reports SYN_SENT before the kernel picks the local port: those wait here for it.
   readonly #portlessByRoute = new Map<string, TraceEvent[]>();
   #sorted = true;
+  #droppedEvents = 0;
 
   constructor(options: TimelineBuilderOptions) {
     this.#options = options;
     this.#serviceByAddress = new Map(options.ends.map((end) => [end.address, end.service]));
   }
 
+  /** Events recorded so far, those dropped by `keepEvents` included. */
   get eventCount(): number {
+    return this.#events.length + this.#droppedEvents;
+  }
+
+  /** Events held now: with `keepEvents`, at most a quarter over it between two reads of the timeline. */
+  get keptEventCount(): number {
     return this.#events.length;
   }
 
@@ -105,14 +115,13 @@ export class TimelineBuilder {
   }
 
   timeline(): Timeline {
-    if (!this.#sorted) {
-      this.#events.sort(compareEvents);
-      this.#sorted = true;
-    }
+    this.#sort();
+    if (this.#options.keepEvents !== undefined) this.#dropOldest(this.#options.keepEvents);
     nameTimeWaitHandovers(this.#events);
     return {
       statesSource: this.#options.statesSource,
       ...(this.#options.inferredBecause ? { inferredBecause: this.#options.inferredBecause } : {}),
+      ...(this.#droppedEvents > 0 ? { droppedEvents: this.#droppedEvents } : {}),
       startedAt: isoWithNanoseconds(this.#options.originRealtimeNs),
       ends: this.#options.ends.map(({ service, address }) => ({ service, address })),
       events: this.#events,
@@ -123,7 +132,32 @@ export class TimelineBuilder {
     const last = this.#events.at(-1);
     if (last && compareEvents(last, event) > 0) this.#sorted = false;
     this.#events.push(event);
+    const keep = this.#options.keepEvents;
+    // Dropped in batches (a quarter over the bound), so that each push stays cheap.
+    if (keep !== undefined && this.#events.length > keep + Math.max(1, Math.floor(keep / 4))) {
+      this.#sort();
+      this.#dropOldest(keep);
+    }
     return event;
+  }
+
+  #sort(): void {
+    if (this.#sorted) return;
+    this.#events.sort(compareEvents);
+    this.#sorted = true;
+  }
+
+  // The events are sorted. The oldest directions' first sequence numbers go too: a connection still
+  // open that long is numbered afresh from its next segment.
+  #dropOldest(keep: number): void {
+    const excess = this.#events.length - keep;
+    if (excess <= 0) return;
+    this.#events.splice(0, excess);
+    this.#droppedEvents += excess;
+    for (const key of this.#firstSeqByDirection.keys()) {
+      if (this.#firstSeqByDirection.size <= keep) break;
+      this.#firstSeqByDirection.delete(key);
+    }
   }
 
   #givePort(route: string, port: number): void {

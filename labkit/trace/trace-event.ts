@@ -81,6 +81,8 @@ export interface Timeline {
   /** Each traced service with its address on the lab network. */
   ends: readonly { service: string; address: string }[];
   events: readonly TraceEvent[];
+  /** How many older events were recorded but not kept (a recording with `keepEvents`); absent when none. */
+  droppedEvents?: number;
 }
 
 /** The kernel record behind a transition, reset or retransmit, before it is placed on the lab's map. */
