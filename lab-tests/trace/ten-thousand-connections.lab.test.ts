@@ -91,3 +91,42 @@ it("keeps every transition and packet of 10,000 connections, in bounded memory",
     `10,000 connections traced: ${timeline.events.length} events, ${transitions.length} transitions, heap +${Math.round((heapAfterBytes - heapBeforeBytes) / 1e6)} MB (${Math.round(heapPerEventBytes)} B/event)`,
   );
 });
+
+// The kernel's tracepoints fire for every TCP socket on the machine, not only the lab's: on a busy
+// machine the helper's pipe may never read empty, and a stop must not wait for it to.
+const CHURN_STOP_FILE = "/tmp/churn-stop";
+const CHURN_MAX_SECONDS = 90;
+const CHURN = `
+import os, socket, time
+deadline = time.time() + ${CHURN_MAX_SECONDS}
+made = 0
+while not os.path.exists("${CHURN_STOP_FILE}") and time.time() < deadline and made < 1_000_000:
+    socket.create_connection(("tcp-echo", ${ECHO_PORT}), timeout=5).close()
+    made += 1
+print(made)
+`;
+
+it("stops while the kernel keeps changing TCP states (a busy machine), and the churn outlives the stop", async () => {
+  await lab.sh("workbench", `rm -f ${CHURN_STOP_FILE}`);
+  let churnDone = false;
+  const churn = lab.sh("workbench", `python3 -c '${CHURN}'`).finally(() => (churnDone = true));
+  try {
+    await using trace = await startTrace(lab, { services: ["workbench", "tcp-echo"], port: ECHO_PORT });
+    const closes = () =>
+      trace
+        .timeline()
+        .events.filter((e) => e.kind === "transition" && e.end === "tcp-echo" && e.to === "CLOSE").length;
+    await waitFor(() => (closes() >= 200 ? true : undefined), {
+      timeoutMs: 30_000,
+      pollMs: 200,
+      what: "tcp-echo to close 200 of the churn's connections",
+      describeLast: () => `${closes()} closed`,
+    });
+    const timeline = await trace.stop();
+    expect(timeline.events.length).toBeGreaterThan(200);
+    expect(churnDone, "the churn ended before the stop: the stop was not tried on a busy kernel").toBe(false);
+  } finally {
+    await lab.sh("workbench", `touch ${CHURN_STOP_FILE}`);
+  }
+  expect(Number(await churn)).toBeGreaterThan(100);
+});

@@ -53,6 +53,11 @@ try:
     fd = os.open(os.path.join(instance, "trace_pipe"), os.O_RDONLY | os.O_NONBLOCK)
     stopping = False
     while True:
+        # Looked for before every read: on a busy kernel the pipe may never read empty while tracing.
+        if not stopping and os.path.exists(STOP_FILE):
+            # Tracing is off from here; the next empty read means the buffer is drained.
+            write(os.path.join(instance, "tracing_on"), "0")
+            stopping = True
         select.select([fd], [], [], 0.05)
         try:
             data = os.read(fd, 1 << 16)
@@ -61,13 +66,8 @@ try:
         if data:
             out.write(data)
             out.flush()
-            continue
-        if stopping:
+        elif stopping:
             break
-        if os.path.exists(STOP_FILE):
-            # Tracing is off from here; the next empty read means the buffer is drained.
-            write(os.path.join(instance, "tracing_on"), "0")
-            stopping = True
     os.close(fd)
     overrun = 0
     for cpu in os.listdir(os.path.join(instance, "per_cpu")):
