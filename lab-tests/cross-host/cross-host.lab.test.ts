@@ -47,6 +47,7 @@ const CLIENT_TIMEOUT_MS = 2_000;
 // Gossip and the overlay's peer entries need a moment to come back after the link heals.
 const RECOVERY_TIMEOUT_MS = 60_000;
 const ENGINES_BUDGET_MIB = 400;
+const IMAGE_COPY_TIMEOUT_MS = 60_000;
 
 interface EchoRound {
   sentBytes?: number;
@@ -622,14 +623,19 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
       trace.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
       trace.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
       const closed = once(trace, "close");
-      await waitFor(() => (stderr.includes("socklab trace: recording") ? true : undefined), {
-        timeoutMs: WAIT_MS,
-        what: "socklab trace to say it is recording",
-        describeLast: () => stderr,
-      });
-      expect(await cliSh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
-      const [code] = (await closed) as [number | null];
-      expect(code, stderr).toBe(0);
+      try {
+        // Its helpers' image may first be copied to h2 (save | load through TLS): a minute at most.
+        await waitFor(() => (stderr.includes("socklab trace: recording") ? true : undefined), {
+          timeoutMs: IMAGE_COPY_TIMEOUT_MS,
+          what: "socklab trace to say it is recording",
+          describeLast: () => stderr,
+        });
+        expect(await cliSh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
+        const [code] = (await closed) as [number | null];
+        expect(code, stderr).toBe(0);
+      } finally {
+        if (trace.exitCode === null) trace.kill("SIGINT");
+      }
       const transitions = stdout
         .trim()
         .split("\n")
