@@ -28,7 +28,9 @@ readonly TLS_PORT=2376
 readonly TLS_DIR=$STATE_DIR/tls
 readonly TLS_DAYS=2
 readonly ENGINE_ANSWER_TIMEOUT_S=60
-readonly ENGINE_STOP_TIMEOUT_S=30
+# A swarm manager's engine can spend most of a minute shutting down; its containers are gone by
+# then and its data root is deleted next, so it gets a few seconds before SIGKILL.
+readonly ENGINE_STOP_TIMEOUT_S=5
 readonly CGROUP_REMOVE_TIMEOUT_S=10
 
 die() {
@@ -307,7 +309,7 @@ known_hosts() {
 cmd_down() {
   require_root
   local n ns pid
-  # In parallel: a swarm manager's engine can take most of its stop timeout to shut down.
+  # In parallel: each engine may take its whole stop timeout.
   local stopping=()
   for n in $(known_hosts); do
     stop_engine "$n" &
