@@ -351,6 +351,7 @@ ${kinds}
 Each fault is applied by a short-lived helper container in the service's network namespace, the
 only one that holds NET_ADMIN. It stays in force until Ctrl-C, \`socklab fault clear\`, or its
 --seconds (default ${FAULT_DEFAULT_SECONDS}) run out; the helper removes it then even if socklab was killed.
+For a lab across hosts (--hosts-file), the helper runs on the host that holds the service.
 Examples:
   socklab fault loss tcp-echo --percent 20
   socklab fault partition chat workbench --seconds 30

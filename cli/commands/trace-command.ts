@@ -56,6 +56,7 @@ States come from the kernel's tracepoints (sock:inet_sock_set_state, tcp:tcp_sen
 tcp:tcp_receive_reset, tcp:tcp_retransmit_skb), read through tracefs by a privileged helper
 container that socklab starts and removes; packets from tcpdump in each service's namespace.
 Where tracefs is out of reach, states are inferred from the packets and marked with "?".
+For a lab across hosts (--hosts-file), each end is recorded on the host that holds it.
 Examples:
   socklab trace tcp-echo workbench            (then, elsewhere: socklab shell; echo hi | nc -q1 tcp-echo 7)
   socklab trace tcp-echo workbench --port 7 --seconds 10 --svg echo.svg
