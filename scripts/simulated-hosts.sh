@@ -3,11 +3,15 @@
 #   simulated-hosts.sh up [N]          N hosts (default 3), each a network namespace with its own dockerd
 #   simulated-hosts.sh down            stops every engine by PID and removes all it made, even after a killed run
 #   simulated-hosts.sh status          the hosts file and which engines answer
+#   simulated-hosts.sh tls-hosts       the hosts file naming the engines by tcp:// with TLS
 #   simulated-hosts.sh partition A B   drops all traffic between hosts A and B on the simulated link
 #   simulated-hosts.sh heal            removes every partition
 #   simulated-hosts.sh memory          PSS of each engine (dockerd, its containerd and shims), in MiB
 # Hosts 1..N-1 sit on a switch (a bridge, subnet A); with N >= 3 the last one sits behind a router on
 # subnet B. Nothing has a default route, so no engine can reach anything but the other hosts.
+# Each engine also listens on tcp://<its address>:2376 with TLS (a CA and certificates made by
+# openssl at `up`, kept under /run/$SLX_PREFIX only), reached from this machine through a management
+# port on the switch: hosts-tls.json names the hosts that way, as real remote engines are named.
 # Every name starts with $SLX_PREFIX (default slx): netns, engines' sockets, data roots, cgroups.
 set -euo pipefail
 
@@ -18,8 +22,15 @@ readonly SWITCH_NS=$PREFIX-sw
 readonly ROUTER_NS=$PREFIX-rt
 readonly SUBNET_A=192.168.231
 readonly SUBNET_B=192.168.232
+readonly MGMT_LINK=$PREFIX-mgmt
+readonly MGMT_ADDRESS=$SUBNET_A.2
+readonly TLS_PORT=2376
+readonly TLS_DIR=$STATE_DIR/tls
+readonly TLS_DAYS=2
 readonly ENGINE_ANSWER_TIMEOUT_S=60
-readonly ENGINE_STOP_TIMEOUT_S=30
+# A swarm manager's engine can spend most of a minute shutting down; its containers are gone by
+# then and its data root is deleted next, so it gets a few seconds before SIGKILL.
+readonly ENGINE_STOP_TIMEOUT_S=5
 readonly CGROUP_REMOVE_TIMEOUT_S=10
 
 die() {
@@ -51,6 +62,42 @@ make_switch() {
     ip -n "$SWITCH_NS" link add "$bridge" type bridge
     ip -n "$SWITCH_NS" link set "$bridge" up
   done
+}
+
+# This machine's own port on subnet A, so that the engines' TLS endpoints can be reached from here.
+# It goes with the switch's namespace (its veth peer is there).
+make_management_link() {
+  ip link add "$MGMT_LINK" type veth peer name mgmt netns "$SWITCH_NS"
+  ip -n "$SWITCH_NS" link set mgmt master br-a up
+  ip addr add "$MGMT_ADDRESS/24" dev "$MGMT_LINK"
+  ip link set "$MGMT_LINK" up
+}
+
+# A throwaway CA, a server certificate per host (its address as IP SAN) and one client certificate
+# (ca.pem, cert.pem, key.pem in $TLS_DIR/client, as DOCKER_CERT_PATH wants them).
+make_tls() {
+  local count=$1 n
+  mkdir -p "$TLS_DIR/client"
+  (
+    cd "$TLS_DIR"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days "$TLS_DAYS" \
+      -subj "/CN=$PREFIX simulated hosts CA" -keyout ca-key.pem -out ca.pem 2>/dev/null
+    sign() { # name, subject, extensions
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$2" \
+        -keyout "$1-key.pem" -out "$1.csr" 2>/dev/null
+      printf '%s\n' "$3" >"$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days "$TLS_DAYS" \
+        -extfile "$1.ext" -out "$1-cert.pem" 2>/dev/null
+    }
+    for n in $(seq 1 "$count"); do
+      sign "h$n" "h$n" "subjectAltName=IP:$(host_address "$n" "$count")
+extendedKeyUsage=serverAuth"
+    done
+    sign client client "extendedKeyUsage=clientAuth"
+    cp ca.pem client/ca.pem
+    mv client-cert.pem client/cert.pem
+    mv client-key.pem client/key.pem
+  )
 }
 
 # A veth pair: one end as eth<i> in netns $1, the other a port of bridge $2 in the switch.
@@ -93,7 +140,7 @@ cgroup_mounts() {
 }
 
 start_engine() {
-  local n=$1 ns mounts
+  local n=$1 count=$2 ns mounts
   ns=$(host_ns "$n")
   mounts=$(cgroup_mounts)
   mkdir -p "$STATE_DIR/h$n" "$DATA_DIR/h$n"
@@ -109,8 +156,9 @@ start_engine() {
         mkdir -p "$point"; mount -t "$type" -o "$options" "$type" "$point"; done
     fi
     exec dockerd --config-file "$3/$4.json" -H "unix://$3/$4.sock" --pidfile "$3/$4.pid" \
-      --data-root "$5" --exec-root "$3/$4" --cgroup-parent "/$1"
-  ' sh "$ns" "$mounts" "$STATE_DIR" "h$n" "$DATA_DIR/h$n" \
+      --data-root "$5" --exec-root "$3/$4" --cgroup-parent "/$1" \
+      -H "tcp://$6" --tlsverify --tlscacert "$7/ca.pem" --tlscert "$7/$4-cert.pem" --tlskey "$7/$4-key.pem"
+  ' sh "$ns" "$mounts" "$STATE_DIR" "h$n" "$DATA_DIR/h$n" "$(host_address "$n" "$count"):$TLS_PORT" "$TLS_DIR" \
     >>"$STATE_DIR/h$n.log" 2>&1 </dev/null &
 }
 
@@ -125,8 +173,16 @@ wait_for_engine() {
   done
 }
 
+# hosts.json names each engine by its unix socket; hosts-tls.json by tcp:// with TLS (the hosts on
+# subnet A only: this machine's management port reaches no further).
+# The hosts on subnet A, which this machine's management port reaches: all but the routed one.
+tls_host_count() {
+  if [ "$1" -ge 3 ]; then echo $(($1 - 1)); else echo "$1"; fi
+}
+
 write_hosts_file() {
-  local count=$1 n
+  local count=$1 n tls_count
+  tls_count=$(tls_host_count "$count")
   {
     echo '{ "hosts": ['
     for n in $(seq 1 "$count"); do
@@ -136,6 +192,26 @@ write_hosts_file() {
     done
     echo '] }'
   } >"$STATE_DIR/hosts.json"
+  {
+    echo '{ "hosts": ['
+    for n in $(seq 1 "$tls_count"); do
+      printf '  { "name": "h%s", "dockerHost": "tcp://%s:%s", "tlsCertPath": "%s", "advertiseAddress": "%s" }%s\n' \
+        "$n" "$(host_address "$n" "$count")" "$TLS_PORT" "$TLS_DIR/client" "$(host_address "$n" "$count")" \
+        "$([ "$n" -lt "$tls_count" ] && echo ,)"
+    done
+    echo '] }'
+  } >"$STATE_DIR/hosts-tls.json"
+}
+
+wait_for_tls_engine() {
+  local n=$1 count=$2 deadline=$((SECONDS + ENGINE_ANSWER_TIMEOUT_S))
+  until docker -H "tcp://$(host_address "$n" "$count"):$TLS_PORT" --tlsverify --tlscacert "$TLS_DIR/client/ca.pem" \
+    --tlscert "$TLS_DIR/client/cert.pem" --tlskey "$TLS_DIR/client/key.pem" version >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      die "host h$n: its engine did not answer on tcp+TLS within $ENGINE_ANSWER_TIMEOUT_S s"
+    fi
+    sleep 0.1
+  done
 }
 
 cmd_up() {
@@ -145,11 +221,14 @@ cmd_up() {
   [ ! -e "/run/netns/$SWITCH_NS" ] || die "already up (run down first)"
   mkdir -p "$STATE_DIR"
   make_switch
+  make_management_link
   [ "$count" -lt 3 ] || make_router
   for n in $(seq 1 "$count"); do make_host_netns "$n" "$count"; done
-  for n in $(seq 1 "$count"); do start_engine "$n"; done
+  make_tls "$count"
+  for n in $(seq 1 "$count"); do start_engine "$n" "$count"; done
   for n in $(seq 1 "$count"); do wait_for_engine "$n"; done
   write_hosts_file "$count"
+  for n in $(seq 1 "$(tls_host_count "$count")"); do wait_for_tls_engine "$n" "$count"; done
   cat "$STATE_DIR/hosts.json"
 }
 
@@ -230,7 +309,7 @@ known_hosts() {
 cmd_down() {
   require_root
   local n ns pid
-  # In parallel: a swarm manager's engine can take most of its stop timeout to shut down.
+  # In parallel: each engine may take its whole stop timeout.
   local stopping=()
   for n in $(known_hosts); do
     stop_engine "$n" &
@@ -241,6 +320,7 @@ cmd_down() {
   for ns in $(ip netns list | awk -v p="$PREFIX-" 'index($1, p) == 1 { print $1 }'); do
     ip netns del "$ns"
   done
+  ip link del "$MGMT_LINK" 2>/dev/null || true
   # Engines mount in their own mount namespaces; anything seen here would be a leak to undo first.
   awk -v d="$DATA_DIR/" -v s="$STATE_DIR/" 'index($2, d) == 1 || index($2, s) == 1 { print $2 }' /proc/self/mounts |
     sort -r | while read -r point; do umount -l "$point" || true; done
@@ -320,8 +400,9 @@ case "${1:-}" in
   up) cmd_up "${2:-3}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  tls-hosts) cat "$STATE_DIR/hosts-tls.json" ;;
   partition) cmd_partition "${2:-}" "${3:-}" ;;
   heal) cmd_heal ;;
   memory) cmd_memory ;;
-  *) die "usage: simulated-hosts.sh up [N] | down | status | partition A B | heal | memory" ;;
+  *) die "usage: simulated-hosts.sh up [N] | down | status | tls-hosts | partition A B | heal | memory" ;;
 esac

@@ -18,6 +18,10 @@ import { positiveInt } from "../parse-int-option.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
 import { composeTarget } from "../lab/compose-target.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
+import { copyToHostsOf } from "../lab/copy-to-hosts-of.ts";
+import { crossHostTarget } from "../lab/hosts-target.ts";
+import { requireRunningAcross } from "../lab/require-running-across.ts";
+import { ensureFaultHelperImage, FAULT_HELPER_IMAGE } from "../../labkit/fault/fault-helper-image.ts";
 
 interface CommonOptions {
   seconds: number;
@@ -246,15 +250,31 @@ async function run(body: () => Promise<number>): Promise<void> {
   process.exitCode = await body();
 }
 
-/** The running lab's compose project (-p, COMPOSE_PROJECT_NAME, or the compose file's own name). */
-async function runningProject(): Promise<FaultTarget> {
+/**
+ * The running lab's compose project (-p, COMPOSE_PROJECT_NAME, or the compose file's own name); for a
+ * lab across hosts (--hosts-file) its engines too, with the helper's image on the hosts of `service`
+ * (of every running container when none is named), where the helpers run.
+ */
+async function runningProject(service?: string): Promise<FaultTarget> {
+  const hosts = await crossHostTarget();
+  if (hosts) {
+    const { running } = await requireRunningAcross(hosts, service === undefined ? [] : [service]);
+    await ensureFaultHelperImage();
+    await copyToHostsOf(
+      hosts,
+      running.filter((s) => service === undefined || s.service === service),
+      [FAULT_HELPER_IMAGE],
+    );
+    const engines = hosts.engines.map((engine) => ({ name: engine.name, docker: engine.docker() }));
+    return { projectName: hosts.projectName, engines };
+  }
   const [first] = await requireRunningLab();
   const named = composeTarget().projectName;
   return { projectName: named ?? (first ? await composeProjectOf(first.container) : "socklab") };
 }
 
 async function runApply(spec: FaultSpec, detach: boolean): Promise<number> {
-  const fault = await applyFault(await runningProject(), spec);
+  const fault = await applyFault(await runningProject(spec.service), spec);
   const until = fault.expiresAt.toISOString().slice(11, 19);
   const what = `${fault.description} on ${fault.service}`;
   if (detach) {
@@ -289,7 +309,7 @@ async function runList(json: boolean): Promise<number> {
 }
 
 async function runClear(service: string | undefined): Promise<number> {
-  const cleared = await clearFaults(await runningProject(), service);
+  const cleared = await clearFaults(await runningProject(service), service);
   for (const { service: name, removed } of cleared) {
     process.stdout.write(`${name}: ${removed.length === 0 ? "no fault" : `removed ${removed.join("; ")}`}\n`);
   }
@@ -331,6 +351,7 @@ ${kinds}
 Each fault is applied by a short-lived helper container in the service's network namespace, the
 only one that holds NET_ADMIN. It stays in force until Ctrl-C, \`socklab fault clear\`, or its
 --seconds (default ${FAULT_DEFAULT_SECONDS}) run out; the helper removes it then even if socklab was killed.
+For a lab across hosts (--hosts-file), the helper runs on the host that holds the service.
 Examples:
   socklab fault loss tcp-echo --percent 20
   socklab fault partition chat workbench --seconds 30

@@ -31,8 +31,8 @@ export function registerLabCommands(program: Command): void {
       "after",
       `
 With a hosts file (--hosts-file, SOCKLAB_HOSTS_FILE or socklab.hosts.json here) the lab is spread
-over those Docker hosts on a swarm overlay (docs/cross-host.md); up, down, status, netstat and
-capture then work across them.
+over those Docker hosts on a swarm overlay (docs/cross-host.md); up, down, status, netstat,
+capture, fault and trace then work across them.
 Examples:
   socklab up
   socklab --hosts-file hosts.json up --place tcp-echo=h2,udp-echo=h2,file-transfer=h2,chat=h2,workbench=h1

@@ -13,10 +13,9 @@ import { EXIT } from "../exit-codes.ts";
 import { positiveInt } from "../parse-int-option.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { crossHostTarget } from "../lab/hosts-target.ts";
-import { readCrossHostStatus } from "../lab/read-cross-host-status.ts";
+import { requireRunningAcross } from "../lab/require-running-across.ts";
 import { formatConnectionPairs } from "../../labkit/socket-table/format-connection-pairs.ts";
 import { pairConnectionEnds } from "../../labkit/socket-table/pair-connection-ends.ts";
-import { SocklabError } from "../../protocol/socklab-error.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
 
 interface NetstatOptions {
@@ -118,14 +117,7 @@ async function netstatTargets(services: readonly string[]): Promise<NetstatTarge
       read: () => readSocketTable(s.container, s.service),
     }));
   }
-  const { status, containerOf } = await readCrossHostStatus(hosts);
-  const running = status.filter((s) => s.state === "running");
-  const missing = services.filter((service) => !running.some((s) => s.service === service));
-  if (running.length === 0 || missing.length > 0)
-    throw new SocklabError(
-      "ERR_LAB_DOWN",
-      `not running on the hosts of ${hosts.file} (lab ${hosts.projectName}): ${missing.join(", ") || "any container"}; start it with \`socklab up\``,
-    );
+  const { running, containerOf } = await requireRunningAcross(hosts, services);
   return running.map((s) => ({
     service: s.service,
     ...(s.host ? { host: s.host } : {}),

@@ -10,6 +10,14 @@ import { positiveInt } from "../parse-int-option.ts";
 import { composeTarget } from "../lab/compose-target.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
+import { copyToHostsOf } from "../lab/copy-to-hosts-of.ts";
+import { crossHostTarget, type CrossHostTarget } from "../lab/hosts-target.ts";
+import type { ServiceStatus } from "../lab/read-lab-status.ts";
+import { requireRunningAcross } from "../lab/require-running-across.ts";
+import { SocklabError } from "../../protocol/socklab-error.ts";
+
+// The helpers' image (python3 and tcpdump): the workbench's, as `socklab up` builds it.
+const TRACE_HELPER_IMAGE = "socklab/workbench:latest";
 
 interface TraceCommandOptions {
   seconds?: number;
@@ -48,6 +56,7 @@ States come from the kernel's tracepoints (sock:inet_sock_set_state, tcp:tcp_sen
 tcp:tcp_receive_reset, tcp:tcp_retransmit_skb), read through tracefs by a privileged helper
 container that socklab starts and removes; packets from tcpdump in each service's namespace.
 Where tracefs is out of reach, states are inferred from the packets and marked with "?".
+For a lab across hosts (--hosts-file), each end is recorded on the host that holds it.
 Examples:
   socklab trace tcp-echo workbench            (then, elsewhere: socklab shell; echo hi | nc -q1 tcp-echo 7)
   socklab trace tcp-echo workbench --port 7 --seconds 10 --svg echo.svg
@@ -65,19 +74,13 @@ Exit codes: 0 ok, 5 the lab is not running or a named service is not in it.`,
 }
 
 async function runTrace(services: readonly string[], options: TraceCommandOptions): Promise<number> {
-  const running = await requireRunningLab(services);
-  const traced = services.length > 0 ? running.filter((s) => services.includes(s.service)) : running;
-  const lab: TracedLab = {
-    // Names and labels the helpers only: the lab's containers are found by requireRunningLab.
-    projectName: composeTarget().projectName ?? "socklab",
-    networkName: traced[0]?.networks[0] ?? "",
-    container: (service) => ({
-      name: service,
-      id: running.find((s) => s.service === service)?.container ?? service,
-    }),
-  };
+  const hosts = await crossHostTarget();
+  const { lab, traced, helperImage } = hosts
+    ? await tracedAcross(hosts, services)
+    : await tracedHere(services);
   const trace = await startTrace(lab, {
     services: traced.map((s) => s.service),
+    ...(helperImage !== undefined ? { helperImage } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.peer !== undefined ? { peer: options.peer } : {}),
     states: options.inferred ? "inferred" : "auto",
@@ -97,6 +100,51 @@ async function runTrace(services: readonly string[], options: TraceCommandOption
     stop.dispose();
     await trace.stop();
   }
+}
+
+interface TraceTarget {
+  lab: TracedLab;
+  traced: ServiceStatus[];
+  /** The helpers' image where it is not the default. */
+  helperImage?: string;
+}
+
+async function tracedHere(services: readonly string[]): Promise<TraceTarget> {
+  const running = await requireRunningLab(services);
+  const traced = services.length > 0 ? running.filter((s) => services.includes(s.service)) : running;
+  const lab: TracedLab = {
+    // Names and labels the helpers only: the lab's containers are found by requireRunningLab.
+    projectName: composeTarget().projectName ?? "socklab",
+    networkName: traced[0]?.networks[0] ?? "",
+    container: (service) => ({
+      name: service,
+      id: running.find((s) => s.service === service)?.container ?? service,
+    }),
+  };
+  return { lab, traced };
+}
+
+// Across hosts each end is read on its own engine, and the helpers (the workbench's image, built
+// on this machine's engine) run beside the ends they serve: the image goes to their hosts first.
+async function tracedAcross(hosts: CrossHostTarget, services: readonly string[]): Promise<TraceTarget> {
+  const { running, containerOf } = await requireRunningAcross(hosts, services);
+  const traced = services.length > 0 ? running.filter((s) => services.includes(s.service)) : running;
+  await copyToHostsOf(hosts, traced, [TRACE_HELPER_IMAGE]);
+  const lab: TracedLab = {
+    projectName: hosts.projectName,
+    networkName: `${hosts.projectName}_labnet`,
+    container: (service) => {
+      const status = running.find((s) => s.service === service);
+      const found = status ? containerOf(status) : undefined;
+      if (!found)
+        throw new SocklabError(
+          "ERR_LAB_CONTAINER",
+          `the lab runs no ${service} on the hosts of ${hosts.file}`,
+        );
+      return { name: service, id: found.id, host: found.host };
+    },
+  };
+  return { lab, traced, helperImage: TRACE_HELPER_IMAGE };
 }
 
 function announce(timeline: Timeline, options: TraceCommandOptions): void {

@@ -8,7 +8,7 @@ import { composeTarget } from "./compose-target.ts";
 /** The compose project of a lab spread over hosts, unless -p (or COMPOSE_PROJECT_NAME) names another. */
 export const HOSTS_PROJECT_NAME = "socklab-hosts";
 
-/** A lab across hosts, as the plain commands (up, down, status, netstat, capture) find it. */
+/** A lab across hosts, as the plain commands (up, down, status, netstat, capture, fault, trace) find it. */
 export interface CrossHostTarget {
   /** The hosts file it was read from. */
   file: string;

@@ -1,14 +1,25 @@
+import { execFile } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   simulatedHostsUnavailable,
   startSimulatedHosts,
   type SimulatedHosts,
 } from "../../labkit/hosts/simulated-hosts.ts";
-import { findCrossHostContainers } from "../../labkit/hosts/find-cross-host-containers.ts";
-import { startCrossHostLab, type CrossHostLab } from "../../labkit/hosts/start-cross-host-lab.ts";
+import {
+  CROSS_HOST_LAB_LABEL,
+  findCrossHostContainers,
+} from "../../labkit/hosts/find-cross-host-containers.ts";
+import {
+  startCrossHostLab,
+  type CrossHostLab,
+  type HostedContainer,
+} from "../../labkit/hosts/start-cross-host-lab.ts";
+import { execInContainer } from "../../labkit/docker/exec-in-container.ts";
 import { waitForNoSocket, waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
 import { countPcapPackets } from "../../cli/capture/count-pcap-packets.ts";
 import { FAULT_LABELS } from "../../labkit/fault/run-fault-helper.ts";
@@ -16,7 +27,9 @@ import { TRACE_HELPER_LABEL } from "../../labkit/trace/start-helper-container.ts
 import type { PacketEvent, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import "../../labkit/trace/trace-matchers.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
-import { runSocklab } from "../support/run-socklab.ts";
+import { runSocklab, spawnSocklab } from "../support/run-socklab.ts";
+
+const execFileAsync = promisify(execFile);
 
 // The lab over three simulated Docker hosts joined by a swarm overlay (real VXLAN between network
 // namespaces): the workbench on h1, every service on h2, and h3 on a second subnet behind a router.
@@ -34,6 +47,7 @@ const CLIENT_TIMEOUT_MS = 2_000;
 // Gossip and the overlay's peer entries need a moment to come back after the link heals.
 const RECOVERY_TIMEOUT_MS = 60_000;
 const ENGINES_BUDGET_MIB = 400;
+const IMAGE_COPY_TIMEOUT_MS = 60_000;
 
 interface EchoRound {
   sentBytes?: number;
@@ -117,6 +131,42 @@ for (let round = 0; round < count; round += 1) {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * What a project left on any simulated host (each read through its own socket): containers of
+   * compose, attached or helpers; networks and volumes named for it.
+   */
+  async function leftoversOf(projectName: string): Promise<string[]> {
+    const labels = [
+      `com.docker.compose.project=${projectName}`,
+      `${CROSS_HOST_LAB_LABEL}=${projectName}`,
+      `${FAULT_LABELS.project}=${projectName}`,
+      `${TRACE_HELPER_LABEL}=${projectName}`,
+    ];
+    const ours = (name: string) => name === projectName || name.startsWith(`${projectName}_`);
+    const perHost = await Promise.all(
+      lab.hosts.map(async (host) => {
+        const docker = host.docker();
+        const containers = (
+          await Promise.all(
+            labels.map((label) =>
+              docker.listContainers({ all: true, filters: JSON.stringify({ label: [label] }) }),
+            ),
+          )
+        ).flat();
+        const networks = (await docker.listNetworks()).filter((n) => ours(n.Name));
+        // The engine answers null, not [], when it has no volume at all.
+        const listed = (await docker.listVolumes()).Volumes as { Name: string }[] | null;
+        const volumes = (listed ?? []).filter((v) => ours(v.Name));
+        return [
+          ...containers.map((c) => `${host.name}: container ${c.Names[0] ?? c.Id}`),
+          ...networks.map((n) => `${host.name}: network ${n.Name}`),
+          ...volumes.map((v) => `${host.name}: volume ${v.Name}`),
+        ];
+      }),
+    );
+    return perHost.flat();
   }
 
   it("runs each service on the host it was placed on, and nowhere else", async () => {
@@ -424,9 +474,183 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
       expect(down.stdout).toContain(`the lab ${lab.projectName} is down on ${HOST_COUNT} hosts`);
       expect(down.exitCode).toBe(0);
       expect(await findCrossHostContainers(lab.hosts, lab.projectName)).toEqual([]);
+      expect(await leftoversOf(lab.projectName)).toEqual([]);
       const status = await runSocklab(lab, ["--hosts-file", hostsFile, "status"]);
       expect(status.stdout).toMatch(/is not running on the hosts of/);
       expect(status.exitCode).toBe(5);
+    });
+  });
+
+  // The CLI's own path on the same hosts, after the library's lab is down: h1 named by a docker
+  // context and h2 by tcp:// with TLS (each engine also listens there, with certificates made at
+  // run time), as real remote engines are named; the hosts file as a user writes it.
+  describe("through the socklab command, h1 named by a docker context and h2 by tcp:// with TLS", () => {
+    let dir: string;
+    let hostsFile: string;
+    let cliEnv: Record<string, string>;
+    const cliProject = () => `${lab.projectName}-cli`;
+    const cli = (args: readonly string[]) =>
+      runSocklab(cliProject(), ["--hosts-file", hostsFile, ...args], { env: cliEnv });
+
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), "socklab-hosts-cli-"));
+      // A docker config of its own, so that the test's context never touches the user's.
+      cliEnv = { DOCKER_CONFIG: path.join(dir, "docker-config") };
+      const [h1, h2] = hosts.tlsHosts;
+      if (!h1?.tlsCertPath || !h2) throw new Error("simulated-hosts.sh gave no tcp+TLS endpoints");
+      const certs = ["ca", "cert", "key"].map(
+        (file) => `${file}=${path.join(h1.tlsCertPath ?? "", `${file}.pem`)}`,
+      );
+      await execFileAsync(
+        "docker",
+        ["context", "create", "slx-h1", "--docker", [`host=${h1.dockerHost ?? ""}`, ...certs].join(",")],
+        { env: { ...process.env, ...cliEnv } },
+      );
+      hostsFile = path.join(dir, "socklab.hosts.json");
+      const named = [{ name: "h1", context: "slx-h1", advertiseAddress: h1.advertiseAddress }, h2];
+      await writeFile(hostsFile, JSON.stringify({ hosts: named }, null, 2));
+    });
+
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    /** A container of the CLI's lab, found on the simulated hosts through their own sockets. */
+    async function cliContainer(service: string): Promise<HostedContainer> {
+      const found = (await findCrossHostContainers(lab.hosts, cliProject())).find((c) => c.name === service);
+      if (!found) throw new Error(`no ${service} of ${cliProject()} on the simulated hosts`);
+      return { name: found.name, id: found.id, host: found.host };
+    }
+
+    async function cliSh(service: string, script: string): Promise<string> {
+      const target = await cliContainer(service);
+      const run = await execInContainer(target.id, ["sh", "-c", script], { docker: target.host.docker });
+      if (run.exitCode !== 0) throw new Error(`\`${script}\` exited ${run.exitCode}: ${run.stderr}`);
+      return run.stdout;
+    }
+
+    it("starts the lab with `socklab up --place`, and `status` shows each service on its HOST", async () => {
+      const up = await cli(["up", "--place", "tcp-echo=h2,workbench=h1"]);
+      expect(up.stdout, up.stderr).toContain(
+        `tcp-echo on h2\nworkbench on h1\nthe lab ${cliProject()} is up on 2 hosts`,
+      );
+      expect(up.exitCode).toBe(0);
+      // Where the engines themselves say each container is.
+      expect((await cliContainer("tcp-echo")).host.name).toBe("h2");
+      expect((await cliContainer("workbench")).host.name).toBe("h1");
+      const status = await cli(["status"]);
+      expect(status.stderr).toBe("");
+      const rows = status.stdout.trim().split("\n");
+      expect(rows[0]).toMatch(/^SERVICE +HOST +STATE +HEALTH +ADDRESS +PORTS$/);
+      expect(rows.slice(1)).toEqual([
+        expect.stringMatching(/^tcp-echo +h2 +running +healthy +\S+ +7\/tcp$/),
+        expect.stringMatching(/^workbench +h1 +running /),
+      ]);
+      expect(status.exitCode).toBe(0);
+    });
+
+    it("shows in `netstat --side-by-side` both ends of an echo connection from h1 to h2", async () => {
+      const clientPort = 40_019;
+      await cliSh(
+        "workbench",
+        `(sleep 30 | nc -p ${clientPort} tcp-echo 7 >/dev/null 2>&1) & echo $! >/tmp/held.pid`,
+      );
+      try {
+        await waitForSocket(
+          await cliContainer("tcp-echo"),
+          { protocol: "tcp", localPort: 7, remotePort: clientPort, state: "ESTABLISHED" },
+          { timeoutMs: WAIT_MS, peer: await cliContainer("workbench") },
+        );
+        const netstat = await cli(["netstat", "workbench", "tcp-echo", "--side-by-side"]);
+        expect(netstat.stderr).toBe("");
+        expect(netstat.stdout).toMatch(/^workbench on h1 \(\S+\) +\| tcp-echo on h2 \(\S+\)$/m);
+        expect(netstat.stdout).toMatch(
+          new RegExp(
+            `^tcp +\\S+:${clientPort} +\\S+:7 +ESTABLISHED +\\| ESTABLISHED +\\S+:7 +\\S+:${clientPort}$`,
+            "m",
+          ),
+        );
+        expect(netstat.exitCode).toBe(0);
+      } finally {
+        await cliSh("workbench", "kill $(cat /tmp/held.pid) 2>/dev/null; true");
+      }
+    });
+
+    it("applies with `socklab fault` a reset to tcp-echo on h2 that refuses h1's connections, and `fault clear` lifts it", async () => {
+      const connect = `python3 -c "import socket; socket.create_connection(('tcp-echo', 7), timeout=5); print('connected')" 2>&1 | tail -1`;
+      const applied = await cli(["fault", "reset", "tcp-echo", "--new-only", "--seconds", "60", "--detach"]);
+      expect(applied.stdout, applied.stderr).toMatch(/ on tcp-echo: in force until \d\d:\d\d:\d\d UTC/);
+      expect(applied.exitCode).toBe(0);
+      // Its helper holds it on h2, beside tcp-echo.
+      const helpers = async (hostName: string) =>
+        (await lab.hosts
+          .find((h) => h.name === hostName)
+          ?.docker()
+          .listContainers({
+            filters: JSON.stringify({ label: [`${FAULT_LABELS.project}=${cliProject()}`] }),
+          })) ?? [];
+      expect((await helpers("h2")).length).toBe(1);
+      expect(await helpers("h1")).toEqual([]);
+      expect(await cliSh("workbench", connect)).toMatch(/ConnectionRefusedError/);
+      const listed = await cli(["fault", "list"]);
+      expect(listed.stdout).toMatch(/^tcp-echo +reset\S* .*nftables/m);
+      expect(listed.exitCode).toBe(0);
+      const cleared = await cli(["fault", "clear", "tcp-echo"]);
+      expect(cleared.stdout).toMatch(/^tcp-echo: removed reset/);
+      expect(cleared.exitCode).toBe(0);
+      expect(await cliSh("workbench", connect)).toBe("connected\n");
+    });
+
+    it("records with `socklab trace` both ends' transitions, each from its own host's kernel", async () => {
+      const trace = spawnSocklab(
+        cliProject(),
+        [
+          "--hosts-file",
+          hostsFile,
+          "trace",
+          "workbench",
+          "tcp-echo",
+          "--port",
+          "7",
+          "--seconds",
+          "6",
+          "--json",
+        ],
+        { env: cliEnv },
+      );
+      let stdout = "";
+      let stderr = "";
+      trace.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+      trace.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+      const closed = once(trace, "close");
+      try {
+        // Its helpers' image may first be copied to h2 (save | load through TLS): a minute at most.
+        await waitFor(() => (stderr.includes("socklab trace: recording") ? true : undefined), {
+          timeoutMs: IMAGE_COPY_TIMEOUT_MS,
+          what: "socklab trace to say it is recording",
+          describeLast: () => stderr,
+        });
+        expect(await cliSh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
+        const [code] = (await closed) as [number | null];
+        expect(code, stderr).toBe(0);
+      } finally {
+        if (trace.exitCode === null) trace.kill("SIGINT");
+      }
+      const transitions = stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as TraceEvent)
+        .filter((e): e is TransitionEvent => e.kind === "transition")
+        .map((e) => `${e.end} ${e.to}`);
+      expect(stderr).toMatch(/states from the kernel/);
+      expect(transitions).toEqual(expect.arrayContaining(["workbench TIME_WAIT", "tcp-echo CLOSE"]));
+    });
+
+    it("takes it off every host with `socklab down`: no container, network or volume of it is left", async () => {
+      const down = await cli(["down"]);
+      expect(down.stdout, down.stderr).toContain(`the lab ${cliProject()} is down on 2 hosts`);
+      expect(down.exitCode).toBe(0);
+      expect(await leftoversOf(cliProject())).toEqual([]);
     });
   });
 });

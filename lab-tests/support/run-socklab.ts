@@ -49,9 +49,13 @@ export async function runSocklab(
  * Starts a long-running socklab command (`netstat --watch`, `chat`) with its stdin open; the
  * caller stops it by its PID.
  */
-export function spawnSocklab(lab: Lab, args: readonly string[]): ChildProcess {
+export function spawnSocklab(
+  lab: Lab | string,
+  args: readonly string[],
+  options: Pick<RunOptions, "env"> = {},
+): ChildProcess {
   return spawn(process.execPath, [CLI_MAIN, ...args], {
-    env: cliEnv(lab),
+    env: { ...cliEnv(lab), ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
 }

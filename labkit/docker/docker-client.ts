@@ -43,7 +43,17 @@ function engineOptions(dockerHost: string, tls: EngineTls | undefined): Docker.D
   if (url.protocol === "tcp:") {
     const port = Number(url.port || (tls ? 2376 : 2375));
     if (!tls) return { protocol: "http", host: url.hostname, port };
-    const read = (file: string) => readFileSync(path.join(tls.certPath, file));
+    const read = (file: string) => {
+      try {
+        return readFileSync(path.join(tls.certPath, file));
+      } catch (error) {
+        throw new SocklabError(
+          "ERR_HOSTS_FILE",
+          `cannot read ${file} for ${dockerHost} in ${tls.certPath} (it needs ca.pem, cert.pem and key.pem)`,
+          { cause: error },
+        );
+      }
+    };
     return {
       protocol: "https",
       host: url.hostname,
@@ -55,7 +65,7 @@ function engineOptions(dockerHost: string, tls: EngineTls | undefined): Docker.D
   }
   throw new SocklabError(
     "ERR_HOST_URL_UNSUPPORTED",
-    `the harness cannot reach ${dockerHost}: dockerode and testcontainers take unix:// and tcp:// (with TLS) engines; ssh:// works for the docker CLI and compose only`,
+    `socklab cannot reach ${dockerHost} through the Docker API: its clients (dockerode, testcontainers) are used over unix:// and tcp:// with TLS only, and a lab across hosts reads sockets and starts helpers through them; give that engine a TLS endpoint, or drive it over ssh with the docker CLI and compose by hand (docs/cross-host.md)`,
   );
 }
 

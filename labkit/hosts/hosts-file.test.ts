@@ -1,5 +1,22 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseHostsFile } from "./hosts-file.ts";
+import { parseHostsFile, readHostsFile } from "./hosts-file.ts";
+
+describe("readHostsFile", () => {
+  it("takes a relative certificate folder from beside the hosts file, not from where socklab runs", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "socklab-hosts-file-"));
+    try {
+      const file = path.join(dir, "socklab.hosts.json");
+      const h2 = { name: "h2", dockerHost: "tcp://192.0.2.12:2376", advertiseAddress: "192.0.2.12" };
+      await writeFile(file, JSON.stringify({ hosts: [{ ...h2, tlsCertPath: "certs/h2" }] }));
+      expect(await readHostsFile(file)).toEqual([{ ...h2, tlsCertPath: path.join(dir, "certs", "h2") }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("parseHostsFile", () => {
   it("reads hosts named by DOCKER_HOST URLs or contexts", () => {

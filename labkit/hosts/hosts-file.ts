@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 /** One Docker host of a cross-host lab, as a user names it once in the hosts file. */
@@ -11,7 +12,7 @@ export interface HostSpec {
   context?: string;
   /** The address other hosts reach this one at: swarm's --advertise-addr. */
   advertiseAddress: string;
-  /** A folder with ca.pem, cert.pem and key.pem for a tcp:// engine with TLS. */
+  /** A folder with ca.pem, cert.pem and key.pem for a tcp:// engine with TLS (relative: to the hosts file). */
   tlsCertPath?: string;
 }
 
@@ -26,7 +27,12 @@ export async function readHostsFile(file: string): Promise<HostSpec[]> {
   } catch (error) {
     throw new SocklabError("ERR_HOSTS_FILE", `cannot read the hosts file ${file}`, { cause: error });
   }
-  return parseHostsFile(text, file);
+  // A relative certificate folder is the file's neighbour, wherever socklab runs from.
+  return parseHostsFile(text, file).map((spec) =>
+    spec.tlsCertPath === undefined
+      ? spec
+      : { ...spec, tlsCertPath: path.resolve(path.dirname(file), spec.tlsCertPath) },
+  );
 }
 
 /** Checks a hosts file's text; `source` names it in errors. */

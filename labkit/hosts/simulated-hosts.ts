@@ -12,6 +12,11 @@ const SCRIPT = path.join(REPO_ROOT, "scripts", "simulated-hosts.sh");
 /** Simulated Docker hosts on this machine (scripts/simulated-hosts.sh): network namespaces, a dockerd each. */
 export interface SimulatedHosts extends AsyncDisposable {
   readonly hosts: readonly HostSpec[];
+  /**
+   * The same engines named by tcp:// with TLS (each also listens there, with certificates made at
+   * `up`), as remote engines are named; the hosts behind the router are not in it.
+   */
+  readonly tlsHosts: readonly HostSpec[];
   /** Drops every frame between two hosts on the simulated link (nftables in the switch). */
   partition(hostA: string, hostB: string): Promise<void>;
   heal(): Promise<void>;
@@ -53,17 +58,21 @@ export async function startSimulatedHosts(count: number): Promise<SimulatedHosts
   if (unavailable) throw new SocklabError("ERR_SIMULATED_HOSTS", unavailable);
   await run("down");
   let hostsFile: string;
+  let tlsHostsFile: string;
   try {
     // `up` prints the hosts file it wrote.
     hostsFile = await run("up", String(count));
+    tlsHostsFile = await run("tls-hosts");
   } catch (error) {
     await run("down").catch(() => undefined);
     throw error;
   }
   const hosts = parseHostsFile(hostsFile, "simulated-hosts.sh up");
+  const tlsHosts = parseHostsFile(tlsHostsFile, "simulated-hosts.sh tls-hosts");
   let downed: Promise<void> | undefined;
   const simulated: SimulatedHosts = {
     hosts,
+    tlsHosts,
     async partition(hostA, hostB) {
       await run("partition", hostA, hostB);
     },

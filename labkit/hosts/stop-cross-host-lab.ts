@@ -3,10 +3,15 @@ import { composeOnHost, prepareCrossHostProject } from "./compose-on-host.ts";
 import type { EngineHost } from "./engine-host.ts";
 import { CROSS_HOST_LAB_LABEL } from "./find-cross-host-containers.ts";
 import { runDockerCli } from "./run-docker-cli.ts";
+import { waitFor } from "../wait-for.ts";
+
+// Each host drops its own copy of the overlay a moment after the manager removed it.
+const OVERLAY_GONE_TIMEOUT_MS = 15_000;
 
 /**
  * Removes a cross-host lab from every host: compose down (with volumes) per host, the containers
- * socklab attached, then the overlay on the manager. Goes on past failures and reports them all.
+ * socklab attached, then the overlay on the manager, and waits until no host lists it any more.
+ * Goes on past failures and reports them all.
  */
 export async function stopCrossHostLab(
   hosts: readonly EngineHost[],
@@ -30,12 +35,45 @@ export async function stopCrossHostLab(
       );
     }),
   );
-  const overlays = await runDockerCli(manager, ["network", "ls", "-q", "--filter", `name=^${overlayName}$`]);
-  if (overlays.trim() !== "") await attempt(runDockerCli(manager, ["network", "rm", overlayName]));
+  await attempt(removeOverlay(hosts, manager, overlayName));
   await project.dispose();
   if (failures.length > 0) {
     throw new SocklabError("ERR_LAB_DOWN_INCOMPLETE", `the lab ${projectName} was not wholly removed`, {
       cause: new AggregateError(failures),
     });
   }
+}
+
+/**
+ * Removes the overlay through the manager. No listing first: a manager's `network ls --filter name=`
+ * leaves out an attachable overlay that no container on it uses, although the swarm still has it.
+ */
+async function removeOverlay(
+  hosts: readonly EngineHost[],
+  manager: EngineHost,
+  overlayName: string,
+): Promise<void> {
+  await runDockerCli(manager, ["network", "rm", overlayName]).catch((error: unknown) => {
+    if (!/not found|no such network/i.test((error as Error).message)) throw error;
+  });
+  let holders: string[] = [];
+  await waitFor(
+    async () => {
+      const listed = await Promise.all(
+        hosts.map(async (host) =>
+          (await host.docker().listNetworks()).some((network) => network.Name === overlayName)
+            ? [host.name]
+            : [],
+        ),
+      );
+      holders = listed.flat();
+      return holders.length === 0 ? true : undefined;
+    },
+    {
+      timeoutMs: OVERLAY_GONE_TIMEOUT_MS,
+      pollMs: 200,
+      what: `the overlay ${overlayName} to leave every host`,
+      describeLast: () => `still on ${holders.join(", ")}`,
+    },
+  );
 }
