@@ -3,13 +3,13 @@ import { setTimeout as delay } from "node:timers/promises";
 import { Command, Option } from "commander";
 import { renderLadderSvg } from "../../labkit/trace/render-ladder-svg.ts";
 import { renderLadderText } from "../../labkit/trace/render-ladder-text.ts";
-import { startTrace, type TracedLab, type TraceRecorder } from "../../labkit/trace/start-trace.ts";
+import { startTrace, type TraceRecorder } from "../../labkit/trace/start-trace.ts";
 import type { Timeline, TraceEvent } from "../../labkit/trace/trace-event.ts";
 import { EXIT } from "../exit-codes.ts";
 import { positiveInt } from "../parse-int-option.ts";
-import { composeTarget } from "../lab/compose-target.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
+import { tracedLabOf } from "../lab/traced-lab-of.ts";
 
 interface TraceCommandOptions {
   seconds?: number;
@@ -67,15 +67,10 @@ Exit codes: 0 ok, 5 the lab is not running or a named service is not in it.`,
 async function runTrace(services: readonly string[], options: TraceCommandOptions): Promise<number> {
   const running = await requireRunningLab(services);
   const traced = services.length > 0 ? running.filter((s) => services.includes(s.service)) : running;
-  const lab: TracedLab = {
-    // Names and labels the helpers only: the lab's containers are found by requireRunningLab.
-    projectName: composeTarget().projectName ?? "socklab",
-    networkName: traced[0]?.networks[0] ?? "",
-    container: (service) => ({
-      name: service,
-      id: running.find((s) => s.service === service)?.container ?? service,
-    }),
-  };
+  const lab = tracedLabOf(
+    running,
+    traced.map((s) => s.service),
+  );
   const trace = await startTrace(lab, {
     services: traced.map((s) => s.service),
     ...(options.port !== undefined ? { port: options.port } : {}),

@@ -59,7 +59,15 @@ function evidenceFolder(context: TestContext): string {
     /\.(lab\.)?test\.ts$|\.ts$/,
     "",
   );
-  return path.join(evidenceRoot(), fileName, slug(context.task.fullName));
+  return path.join(evidenceRoot(), fileName, slug(titleOf(context.task)));
+}
+
+/** The test's name under its describe blocks, without the file's. */
+function titleOf(task: TestContext["task"]): string {
+  const names = [task.name];
+  for (let suite = task.suite; suite && !("filepath" in suite); suite = suite.suite)
+    names.unshift(suite.name);
+  return names.join(" ");
 }
 
 function slug(text: string): string {
