@@ -9,8 +9,8 @@ import {
 } from "../../labkit/trace/start-evidence-recorder.ts";
 import type { TracedLab } from "../../labkit/trace/start-trace.ts";
 
-/** The JUnit property (and annotation type) that names a failed test's evidence folder. */
-export const EVIDENCE_PROPERTY = "socklab-evidence";
+/** How the line that names a failed test's evidence folder starts, in its output and JUnit <system-out>. */
+export const EVIDENCE_LINE = "socklab-evidence:";
 
 /** Where evidence folders go: SOCKLAB_EVIDENCE_DIR, or lab-evidence/ in the repository (git-ignored). */
 export function evidenceRoot(): string {
@@ -21,7 +21,7 @@ export function evidenceRoot(): string {
  * Records the file's lab all through its tests (one trace of `options.services`, started once)
  * and, when a test fails, writes the ladder, both ends' tables and the pcap of its last
  * connections to lab-evidence/<file>/<test>/, names that folder in each of the test's failure
- * messages, and adds it to the test as a `socklab-evidence` property (JUnit <properties>).
+ * messages, and prints it as the test's output line `socklab-evidence: <folder>` (JUnit <system-out>).
  * Call it after the beforeAll that starts the lab; its afterAll stops the trace before the lab goes.
  */
 export function recordFailureEvidence(lab: () => TracedLab, options: EvidenceRecorderOptions): void {
@@ -44,8 +44,8 @@ export function recordFailureEvidence(lab: () => TracedLab, options: EvidenceRec
     for (const error of result.errors ?? []) {
       error.message = `${error.message}\nevidence (ladder, socket tables, pcap): ${shown}`;
     }
-    // A failed test can no longer annotate itself: the annotation is added as annotate() would.
-    context.task.annotations.push({ type: EVIDENCE_PROPERTY, message: folder });
+    // A failed test can no longer annotate itself: a line of its output (JUnit <system-out>) names it.
+    console.log(`${EVIDENCE_LINE} ${folder}`);
   });
   afterAll(async () => {
     await recorder?.stop();

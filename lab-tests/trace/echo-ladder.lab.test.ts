@@ -13,7 +13,7 @@ import type { TraceRecorder } from "../../labkit/trace/start-trace.ts";
 import { withTraceEvidence } from "../../labkit/trace/write-trace-evidence.ts";
 import type { PacketEvent, Timeline, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import "../../labkit/trace/trace-matchers.ts";
-import { EVIDENCE_PROPERTY } from "../support/record-failure-evidence.ts";
+import { EVIDENCE_LINE } from "../support/record-failure-evidence.ts";
 
 // The timeline of real connections between the workbench and tcp-echo: the kernel's own state
 // changes at both ends and the packets captured in both namespaces, on one clock.
@@ -314,9 +314,9 @@ describe("a lab test that fails (a fixture run in a child vitest on this lab)", 
       expect(echo.map((s) => s.flags)).toContain("F.");
       expect(echo[0]?.flags).toBe("S");
 
-      // The JUnit report names the folder, as the test's property and in its failure message.
+      // The JUnit report names the folder, in the test's output and in its failure message.
       const junit = await readFile(junitFile, "utf8");
-      expect(junit).toContain(`<property name="${EVIDENCE_PROPERTY}" value="${folder}">`);
+      expect(junit).toMatch(new RegExp(`<system-out>\\s*${EVIDENCE_LINE} ${folder}\\s*</system-out>`));
       expect(junit).toMatch(
         new RegExp(`<failure message="[^"]*evidence \\(ladder, socket tables, pcap\\): ${folder}`),
       );
