@@ -61,10 +61,11 @@ try:
         if data:
             out.write(data)
             out.flush()
-            continue
-        if stopping:
+        elif stopping:
             break
-        if os.path.exists(STOP_FILE):
+        # Checked whatever was read: the tracepoints are the whole host's, and a busy host may never
+        # leave the pipe empty while tracing is on.
+        if not stopping and os.path.exists(STOP_FILE):
             # Tracing is off from here; the next empty read means the buffer is drained.
             write(os.path.join(instance, "tracing_on"), "0")
             stopping = True
