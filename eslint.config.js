@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "**/*.py", "coverage/", "reports/", "dist/", "examples/"] },
+  { ignores: ["node_modules/", "**/*.py", "coverage/", "reports/", "dist/", "examples/", "lab-evidence/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -16,6 +16,7 @@ import { measureColdUp, startTimedLab, timedDown } from "./measure/measure-lab-l
 import { measureRoundTrips } from "./measure/measure-round-trips.ts";
 import { measureUdpRate } from "./measure/measure-udp-rate.ts";
 import { measureTcpThroughput } from "./measure/measure-tcp-throughput.ts";
+import { measureTraceCost } from "./measure/measure-trace-cost.ts";
 import type { BenchRow } from "./report/bench-row.ts";
 import type { BenchReport } from "./report/format-markdown.ts";
 import { formatMarkdown } from "./report/format-markdown.ts";
@@ -37,6 +38,7 @@ const MEASUREMENTS: Measurement[] = [
   { key: "throughput", name: "TCP echo throughput", run: measureTcpThroughput },
   { key: "tcp-rtt", name: "TCP echo round trip", run: (lab) => measureRoundTrips(lab, "tcp") },
   { key: "udp-rtt", name: "UDP echo round trip", run: (lab) => measureRoundTrips(lab, "udp") },
+  { key: "trace-cost", name: "TCP echo round trip while traced", run: measureTraceCost },
   { key: "udp-rate", name: "UDP echo zero-loss rate", run: measureUdpRate },
   { key: "files", name: "File transfer 1 GiB", run: measureFileTransfer },
   { key: "chat", name: "Chat delivery, 1,000 members", run: (lab) => measureChatDelivery(lab, NODE_IMAGE) },

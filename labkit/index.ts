@@ -86,6 +86,12 @@ export { renderLadderText } from "./trace/render-ladder-text.ts";
 export { renderLadderSvg } from "./trace/render-ladder-svg.ts";
 export { transitionsAt, type TraceEndMatch, type EndTransitions } from "./trace/transitions-at.ts";
 export { writeTraceEvidence, withTraceEvidence } from "./trace/write-trace-evidence.ts";
+export {
+  startEvidenceRecorder,
+  type EvidenceRecorder,
+  type EvidenceRecorderOptions,
+  type EvidenceFiles,
+} from "./trace/start-evidence-recorder.ts";
 export type {
   Timeline,
   TraceEvent,

@@ -3,6 +3,7 @@ import { Option, type Command } from "commander";
 import { EXIT } from "../exit-codes.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
+import { tracedLabOf } from "../lab/traced-lab-of.ts";
 import { countExercises, TOUR_STEPS } from "../tour/tour-steps.ts";
 import { TOUR_TEXTS } from "../tour/tour-texts.ts";
 import { EXERCISES_DIR_BY_LANG, parseLang, resolveLang, type Lang } from "../lang/resolve-lang.ts";
@@ -34,8 +35,10 @@ async function runTour(lang: Lang): Promise<number> {
     process.stderr.write(`${texts.runOnHost}\n`);
     return EXIT.usage;
   }
-  const running = await requireRunningLab([...new Set(TOUR_STEPS.flatMap((step) => step.services))]);
+  const services = [...new Set(TOUR_STEPS.flatMap((step) => step.services))];
+  const running = await requireRunningLab(services);
   const context = {
+    lab: tracedLabOf(running, services),
     container(service: string) {
       const found = running.find((s) => s.service === service);
       if (!found) throw new SocklabError("ERR_LAB_DOWN", `${service} is not running in the lab`);

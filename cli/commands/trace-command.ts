@@ -7,13 +7,13 @@ import { startTrace, type TracedLab, type TraceRecorder } from "../../labkit/tra
 import type { Timeline, TraceEvent } from "../../labkit/trace/trace-event.ts";
 import { EXIT } from "../exit-codes.ts";
 import { positiveInt } from "../parse-int-option.ts";
-import { composeTarget } from "../lab/compose-target.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
 import { copyToHostsOf } from "../lab/copy-to-hosts-of.ts";
 import { crossHostTarget, type CrossHostTarget } from "../lab/hosts-target.ts";
 import type { ServiceStatus } from "../lab/read-lab-status.ts";
 import { requireRunningAcross } from "../lab/require-running-across.ts";
+import { tracedLabOf } from "../lab/traced-lab-of.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
 // The helpers' image (python3 and tcpdump): the workbench's, as `socklab up` builds it.
@@ -112,15 +112,10 @@ interface TraceTarget {
 async function tracedHere(services: readonly string[]): Promise<TraceTarget> {
   const running = await requireRunningLab(services);
   const traced = services.length > 0 ? running.filter((s) => services.includes(s.service)) : running;
-  const lab: TracedLab = {
-    // Names and labels the helpers only: the lab's containers are found by requireRunningLab.
-    projectName: composeTarget().projectName ?? "socklab",
-    networkName: traced[0]?.networks[0] ?? "",
-    container: (service) => ({
-      name: service,
-      id: running.find((s) => s.service === service)?.container ?? service,
-    }),
-  };
+  const lab = tracedLabOf(
+    running,
+    traced.map((s) => s.service),
+  );
   return { lab, traced };
 }
 

@@ -13,6 +13,7 @@ import { SocklabError } from "../../protocol/socklab-error.ts";
 import type { WebLab, WebLabService } from "../../web/server/lab-feed.ts";
 import { startWebServer } from "../../web/server/start-web-server.ts";
 import { WEB_LIMITS } from "../../web/server/web-limits.ts";
+import { tracedLabOf } from "../lab/traced-lab-of.ts";
 import { EXIT } from "../exit-codes.ts";
 import { composeTarget } from "../lab/compose-target.ts";
 import { formatPort } from "../lab/read-lab-status.ts";
@@ -131,7 +132,13 @@ function webLab(projectName: string, lang: Lang): WebLab {
       key: step.key,
       title: texts[step.key].title,
       services: step.services,
-      run: (context) => step.run({ ...context, texts }),
+      // The handshake step traces its own connection: it needs the running lab as a trace sees it.
+      run: async (context) =>
+        step.run({
+          ...context,
+          texts,
+          lab: tracedLabOf(await requireRunningLab(step.services), step.services),
+        }),
     })),
   };
 }

@@ -10,6 +10,9 @@ import {
   waitForSocket,
   type LabContainer,
 } from "../../labkit/socket-table/wait-for-socket.ts";
+import { renderLadderText } from "../../labkit/trace/render-ladder-text.ts";
+import { startTrace, type TracedLab, type TraceRecorder } from "../../labkit/trace/start-trace.ts";
+import type { Timeline, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import { startWorkbenchScript, type ScriptEvent } from "./start-workbench-script.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import type { TourTexts } from "./tour-texts.ts";
@@ -17,6 +20,8 @@ import type { TourTexts } from "./tour-texts.ts";
 /** What every step can use: the lab's containers by service, and a way to print. */
 export interface TourContext {
   container(service: string): LabContainer;
+  /** The running lab, for a trace of a step's connection. */
+  lab: TracedLab;
   say(text: string): void;
   /** What to say, in the tour's language (tour-texts.ts). */
   texts: TourTexts;
@@ -92,6 +97,12 @@ const handshakeAndClose: TourStep = {
       ["workbench"],
       (e) => e.protocol === "tcp" && e.remotePort === ECHO_PORT && e.state !== "TIME_WAIT",
     );
+    // Recording before the connection starts, so the ladder has its first SYN.
+    await using trace = await startTrace(context.lab, {
+      services: ["workbench", "tcp-echo"],
+      port: ECHO_PORT,
+      states: "auto",
+    });
     await using client = await startPuppet("workbench", workbench.id);
     client.send({ op: "connect", host: "tcp-echo", port: ECHO_PORT });
     const clientPort = (await client.next("connected")).localPort;
@@ -113,8 +124,34 @@ const handshakeAndClose: TourStep = {
     await waitForNoSocket(tcpEcho, { remotePort: clientPort }, { timeoutMs: WAIT_MS, peer: workbench });
     context.say(context.texts.handshake.after);
     await showTables(context, ["workbench", "tcp-echo"], thisConnection);
+    context.say(context.texts.handshake.ladder);
+    context.say(renderLadderText(await ladderOf(trace, clientPort)));
   },
 };
+
+const closedAt =
+  (end: string, clientPort: number, to: string) =>
+  (event: TraceEvent): event is TransitionEvent =>
+    event.kind === "transition" &&
+    event.end === end &&
+    event.to === to &&
+    (end === "workbench" ? event.local.port : event.remote.port) === clientPort;
+
+/** The recording of one echo connection from the workbench, once both ends have closed it. */
+async function ladderOf(trace: TraceRecorder, clientPort: number): Promise<Timeline> {
+  await trace.waitForEvent(closedAt("workbench", clientPort, "TIME_WAIT"), {
+    timeoutMs: WAIT_MS,
+    what: "the workbench's TIME_WAIT in the trace",
+  });
+  await trace.waitForEvent(closedAt("tcp-echo", clientPort, "CLOSE"), {
+    timeoutMs: WAIT_MS,
+    what: "tcp-echo's CLOSE in the trace",
+  });
+  const timeline = await trace.stop();
+  // Other connections to port 7 (a learner's nc) are left out.
+  const ofThis = (e: TraceEvent) => e.local.port === clientPort || e.remote.port === clientPort;
+  return { ...timeline, events: timeline.events.filter(ofThis) };
+}
 
 const stickyPackets: TourStep = {
   key: "sticky",

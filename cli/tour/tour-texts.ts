@@ -7,6 +7,7 @@ export interface TourTexts {
     before: string;
     during: (clientPort: number) => string;
     after: string;
+    ladder: string;
   };
   sticky: {
     title: string;
@@ -46,6 +47,8 @@ const EN: TourTexts = {
     during: (port) => `\nDuring: SYN, SYN-ACK, ACK done, both ends are ESTABLISHED (client port ${port}).`,
     after:
       "\nAfter: the workbench closed first, so it holds TIME_WAIT (60 s, no process); tcp-echo holds nothing.",
+    ladder:
+      "\nThe same connection as it happened, recorded by `socklab trace`: each end's state (■) where the kernel changed it, and every packet as an arrow from the end that sent it (ms since the recording began):\n",
   },
   sticky: {
     title: "TCP carries bytes, not messages: ten writes, one read",
@@ -101,6 +104,8 @@ const ZH: TourTexts = {
     during: (port) => `\n之中：SYN、SYN-ACK、ACK 完成，两端都是 ESTABLISHED（客户端端口 ${port}）。`,
     after:
       "\n之后：workbench 先关闭，所以它处于 TIME_WAIT（60 秒，不属于任何进程）；tcp-echo 一端什么都没留下。",
+    ladder:
+      "\n同一条连接的真实经过，由 `socklab trace` 记录：每一端的状态（■）写在内核改变它的地方，每个报文是一支从发送方出发的箭头（时间为记录开始后的毫秒数）：\n",
   },
   sticky: {
     title: "TCP 传的是字节流，不是消息：十次 write，一次 read（粘包）",

@@ -291,6 +291,14 @@ describe("the socklab command against a running lab", () => {
     const { exitCode, stdout } = await runSocklab(lab, ["tour"]);
     expect(stdout).not.toContain("this step failed");
     expect(exitCode).toBe(0);
+    // The handshake step's connection as a ladder: the workbench's column is the left one.
+    expect(stdout).toContain("recorded by `socklab trace`");
+    expect(stdout).toMatch(/│─ \[S\] seq 0 win \d+ \+\d+µs ─+▶/);
+    expect(stdout).toMatch(/◀─ \[S\.\] seq 0 ack 1 win \d+ \+\d+µs ─+│/);
+    expect(stdout).toMatch(/│─ \[F\.\] seq 1 ack 1 win \d+ \+\d+µs ─+▶/);
+    expect(stdout).toMatch(/◀─ \[F\.\] seq 1 ack 2 win \d+ \+\d+µs ─+│/);
+    for (const state of ["SYN_SENT", "SYN_RECV", "FIN_WAIT2", "CLOSE_WAIT", "TIME_WAIT", "LAST_ACK"])
+      expect(stdout).toContain(`■ ${state}`);
     const ip = {
       workbench: await addressOf("workbench"),
       tcpEcho: await addressOf("tcp-echo"),

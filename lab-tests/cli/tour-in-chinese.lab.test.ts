@@ -26,6 +26,12 @@ describe("the tour in Simplified Chinese", () => {
     expect(stdout).toMatch(/之中：SYN、SYN-ACK、ACK 完成，两端都是 ESTABLISHED（客户端端口 \d+）。/);
     // The tables are the kernel's, whatever the language.
     expect(stdout).toMatch(/tcp +\d+ +\d+ +\S+:\d+ +\S+:7 +ESTABLISHED/);
+    // The ladder of the same connection, introduced in Chinese, drawn the same.
+    expect(stdout).toContain("同一条连接的真实经过，由 `socklab trace` 记录");
+    expect(stdout).toMatch(/│─ \[S\] seq 0 win \d+ \+\d+µs ─+▶/);
+    expect(stdout).toMatch(/◀─ \[S\.\] seq 0 ack 1 win \d+ \+\d+µs ─+│/);
+    expect(stdout).toMatch(/│─ \[F\.\] seq 1 ack 1 .*─▶/);
+    expect(stdout).toContain("■ TIME_WAIT");
     expect(stdout).toContain("bob 在 #tour 收到：alice: hello, bob");
     // As many as docs/zh/exercises/ holds, counted as the tour counts them.
     const count = readdirSync(ZH_EXERCISES).filter((name) => /^\d+-.+\.md$/.test(name)).length;

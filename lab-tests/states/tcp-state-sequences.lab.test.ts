@@ -8,6 +8,7 @@ import "../../labkit/socket-table/socket-matchers.ts";
 import { waitForNoSocket } from "../../labkit/socket-table/wait-for-socket.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
 import "../../labkit/trace/trace-matchers.ts";
+import { recordFailureEvidence } from "../support/record-failure-evidence.ts";
 
 // The states suite's scenarios again, each traced: the exact sequence of transitions the kernel
 // reports at both ends, not only the state a snapshot catches.
@@ -47,6 +48,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab.down();
 });
+
+// A failing check leaves the ladder, both tables and both pcaps of its last connections in lab-evidence/.
+recordFailureEvidence(() => lab, { services: ["workbench", "tcp-echo"] });
 
 async function connectFromWorkbench(
   port: number,

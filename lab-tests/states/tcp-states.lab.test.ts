@@ -9,6 +9,7 @@ import {
   type LabContainer,
 } from "../../labkit/socket-table/wait-for-socket.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import { recordFailureEvidence } from "../support/record-failure-evidence.ts";
 
 // Every TCP state, provoked on purpose between the workbench (client) and a service container
 // (server), and checked at both ends in the kernel's own tables. Where a state needs a packet lost,
@@ -37,6 +38,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab.down();
 });
+
+// A failing check leaves the ladder, both tables and both pcaps of its last connections in lab-evidence/.
+recordFailureEvidence(() => lab, { services: ["workbench", "tcp-echo"] });
 
 /** A puppet socket in the workbench, connecting to the tcp-echo container. */
 async function connectFromWorkbench(

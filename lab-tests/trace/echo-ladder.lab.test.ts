@@ -1,14 +1,19 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../../labkit/docker/docker-client.ts";
+import { REPO_ROOT } from "../../labkit/lab/lab-project.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { TRACE_HELPER_LABEL } from "../../labkit/trace/start-helper-container.ts";
+import { decodePcap } from "../../labkit/trace/pcap-decoder.ts";
 import type { TraceRecorder } from "../../labkit/trace/start-trace.ts";
 import { withTraceEvidence } from "../../labkit/trace/write-trace-evidence.ts";
 import type { PacketEvent, Timeline, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import "../../labkit/trace/trace-matchers.ts";
+import { EVIDENCE_LINE } from "../support/record-failure-evidence.ts";
 
 // The timeline of real connections between the workbench and tcp-echo: the kernel's own state
 // changes at both ends and the packets captured in both namespaces, on one clock.
@@ -21,6 +26,10 @@ const SERVER_CLOSE = ["SYN_RECV", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOS
 const RESET_CLOSE =
   "import socket, struct; s = socket.create_connection(('tcp-echo', 7)); " +
   "s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()";
+
+const FIXTURE_CONFIG = "lab-tests/trace/fixtures/vitest.failing-fixture.config.ts";
+const VITEST = path.join(REPO_ROOT, "node_modules", "vitest", "vitest.mjs");
+const TEST_NAME = "expects the echo's client to end in CLOSING (it ends in TIME_WAIT: a deliberate failure)";
 
 let lab: Lab;
 
@@ -227,3 +236,99 @@ describe("evidence of a failing traced check", () => {
     }
   });
 });
+
+/** Runs the failing fixture in a child vitest on this lab; its exit code and everything it printed. */
+async function runFailingFixture(
+  scratchDir: string,
+  junitFile: string,
+): Promise<{ exitCode: number | null; output: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST")));
+  const child = spawn(process.execPath, [VITEST, "run", "--config", FIXTURE_CONFIG], {
+    cwd: REPO_ROOT,
+    env: {
+      ...env,
+      NO_COLOR: "1",
+      SOCKLAB_EVIDENCE_DIR: path.join(scratchDir, "evidence"),
+      SOCKLAB_FIXTURE_JUNIT: junitFile,
+      SOCKLAB_FIXTURE_LAB: JSON.stringify({
+        projectName: lab.projectName,
+        networkName: lab.networkName,
+        containers: { workbench: lab.containerId("workbench"), "tcp-echo": lab.containerId("tcp-echo") },
+      }),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
+  child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
+  const [exitCode] = (await once(child, "close")) as [number | null];
+  return { exitCode, output };
+}
+
+describe("a lab test that fails (a fixture run in a child vitest on this lab)", () => {
+  it("writes the ladder, both tables and both pcaps to a folder its message and JUnit name", async () => {
+    const scratchDir = await mkdtemp(path.join(tmpdir(), "socklab-failure-evidence-"));
+    try {
+      const junitFile = path.join(scratchDir, "junit.xml");
+      const { exitCode, output } = await runFailingFixture(scratchDir, junitFile);
+
+      expect(exitCode, output).toBe(1);
+      expect(output).toContain("expected 'TIME_WAIT' to be 'CLOSING'");
+      const folder = /evidence \(ladder, socket tables, pcap\): (\S+)/.exec(output)?.[1] ?? "";
+      expect(folder, output).toBe(
+        path.join(scratchDir, "evidence", "trace", "fixtures", "failing-echo.fixture", slugOf(TEST_NAME)),
+      );
+      expect((await readdir(folder)).sort()).toEqual([
+        "ladder.svg",
+        "ladder.txt",
+        "tables.txt",
+        "tcp-echo.pcap",
+        "timeline.jsonl",
+        "workbench.pcap",
+      ]);
+      for (const file of await readdir(folder))
+        expect((await stat(path.join(folder, file))).size).toBeGreaterThan(0);
+
+      // The ladder: the connection's SYN leaving the workbench, and both ends' states.
+      const ladder = await readFile(path.join(folder, "ladder.txt"), "utf8");
+      expect(ladder).toMatch(/│─ \[S\] seq 0 win \d+ .*─▶/);
+      expect(ladder).toMatch(/◀─ \[S\.\] seq 0 ack 1 /);
+      for (const state of ["SYN_SENT", "SYN_RECV", "FIN_WAIT1", "TIME_WAIT", "LAST_ACK"])
+        expect(ladder).toContain(`■ ${state}`);
+      const svg = await readFile(path.join(folder, "ladder.svg"), "utf8");
+      expect(svg).toMatch(/^<svg/);
+      expect(svg).toContain("[S] seq 0");
+
+      // Both ends' tables, as they were when the test failed.
+      const tables = await readFile(path.join(folder, "tables.txt"), "utf8");
+      expect(tables).toMatch(/^workbench/m);
+      expect(tables).toMatch(/^tcp-echo/m);
+      expect(tables).toMatch(/TIME_WAIT/);
+      expect(tables).toMatch(/LISTEN/);
+
+      // Each end's capture: the handshake that opens the connection, as each namespace saw it.
+      const workbench = decodePcap(await readFile(path.join(folder, "workbench.pcap")));
+      const echo = decodePcap(await readFile(path.join(folder, "tcp-echo.pcap")));
+      expect(workbench.slice(0, 3).map((s) => s.flags)).toEqual(["S", "S.", "."]);
+      expect(workbench[0]?.dst.port).toBe(7);
+      expect(echo.map((s) => s.flags)).toContain("F.");
+      expect(echo[0]?.flags).toBe("S");
+
+      // The JUnit report names the folder, in the test's output and in its failure message.
+      const junit = await readFile(junitFile, "utf8");
+      expect(junit).toMatch(new RegExp(`<system-out>\\s*${EVIDENCE_LINE} ${folder}\\s*</system-out>`));
+      expect(junit).toMatch(
+        new RegExp(`<failure message="[^"]*evidence \\(ladder, socket tables, pcap\\): ${folder}`),
+      );
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function slugOf(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+}

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
+import type { PacketEvent, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
 import { spawnSocklab } from "../support/run-socklab.ts";
 
@@ -34,6 +35,16 @@ function statesByColumn(ladder: string): Record<string, string[]> {
     states[nearest.service]?.push(/■ (\S+)/.exec(line)?.[1] ?? "");
   }
   return states;
+}
+
+/** The direction of each arrow whose label starts with `flags`, in the order printed. */
+function arrowsOf(ladder: string, flags: string): string[] {
+  return ladder
+    .split("\n")
+    .filter((line) => line.includes(`─ ${flags}`))
+    .map((line) =>
+      /◀─ /.test(line) ? "workbench → tcp-echo" : /─+▶/.test(line) ? "tcp-echo → workbench" : line,
+    );
 }
 
 it("prints when it is recording, then a ladder of both ends' sequences and the packets between them", async () => {
@@ -70,11 +81,133 @@ it("prints when it is recording, then a ladder of both ends' sequences and the p
     });
     for (const segment of ["[S] seq 0", "[S.] seq 0 ack 1", "len 3", "[F.]"])
       expect(stdout).toContain(segment);
+    // tcp-echo is the left column and the workbench the right one: its SYN points left.
+    expect(arrowsOf(stdout, "[S] ")).toEqual(["workbench → tcp-echo"]);
+    expect(arrowsOf(stdout, "[S.] ")).toEqual(["tcp-echo → workbench"]);
+    expect(arrowsOf(stdout, "[F.] ")).toEqual(["workbench → tcp-echo", "tcp-echo → workbench"]);
     const svg = await readFile(svgFile, "utf8");
     expect(svg).toContain("TIME_WAIT");
     expect(stderr).toContain(`wrote the ladder to ${svgFile}`);
   } finally {
     if (cli.exitCode === null) cli.kill("SIGKILL");
     await rm(folder, { recursive: true, force: true });
+  }
+});
+
+/** What `socklab trace --json` printed, one event a line. */
+function parseJsonLines(stdout: string): TraceEvent[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as TraceEvent);
+}
+
+/** `from>to` of each transition at one end of one connection, in order. */
+function transitionsOf(
+  events: readonly TraceEvent[],
+  end: string,
+  port: { local?: number; remote?: number },
+) {
+  return events
+    .filter(
+      (e): e is TransitionEvent =>
+        e.kind === "transition" &&
+        e.end === end &&
+        (port.local === undefined || e.local.port === port.local) &&
+        (port.remote === undefined || e.remote.port === port.remote),
+    )
+    .map((e) => `${e.from}>${e.to}`);
+}
+
+/** Each packet of the connection at `end`, as `<sender>: flags seq ack len`: the same words at both ends. */
+function wireOf(events: readonly TraceEvent[], end: string, clientPort: number): string[] {
+  return events
+    .filter(
+      (e): e is PacketEvent =>
+        e.kind === "packet" && e.end === end && (e.local.port === clientPort || e.remote.port === clientPort),
+    )
+    .map((e) => {
+      const sender = e.direction === "out" ? e.end : e.end === "workbench" ? "tcp-echo" : "workbench";
+      return `${sender}: ${e.flags} ${e.seq} ${e.ack} ${e.lengthBytes}`;
+    });
+}
+
+it("prints JSON lines of both ends' whole sequences and the packets between them, having said it records first", async () => {
+  const cli = spawnSocklab(lab, ["trace", "tcp-echo", "workbench", "--json"]);
+  let stdout = "";
+  let stderr = "";
+  cli.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+  cli.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  const closed = once(cli, "close");
+  try {
+    await waitFor(() => (stderr.includes("socklab trace: recording") ? true : undefined), {
+      timeoutMs: WAIT_MS,
+      what: "socklab trace to say it is recording",
+      describeLast: () => stderr,
+    });
+    const printedBeforeTraffic = stdout;
+    expect(await lab.sh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
+    const closedAtBothEnds = () => {
+      const events = parseJsonLines(stdout.slice(0, stdout.lastIndexOf("\n") + 1));
+      const to = (end: string, state: string) =>
+        events.some((e) => e.kind === "transition" && e.end === end && e.to === state);
+      return to("workbench", "TIME_WAIT") && to("tcp-echo", "CLOSE") ? true : undefined;
+    };
+    await waitFor(closedAtBothEnds, {
+      timeoutMs: WAIT_MS,
+      what: "the JSON lines to show the close at both ends",
+      describeLast: () => stdout,
+    });
+    cli.kill("SIGINT");
+    const [exitCode] = (await closed) as [number | null];
+    expect(exitCode, stderr).toBe(0);
+
+    expect(printedBeforeTraffic).toBe("");
+    expect(stderr).toMatch(
+      /^socklab trace: recording tcp-echo \(.+\), workbench \(.+\), states from the kernel/,
+    );
+    const events = parseJsonLines(stdout);
+    const syn = events.find(
+      (e): e is PacketEvent => e.kind === "packet" && e.end === "workbench" && e.flags === "S",
+    );
+    const clientPort = syn?.local.port ?? 0;
+    expect(syn?.remote.port).toBe(7);
+    expect(transitionsOf(events, "workbench", { local: clientPort })).toEqual([
+      "CLOSE>SYN_SENT",
+      "SYN_SENT>ESTABLISHED",
+      "ESTABLISHED>FIN_WAIT1",
+      "FIN_WAIT1>FIN_WAIT2",
+      "FIN_WAIT2>TIME_WAIT",
+    ]);
+    // The server's side is a child of the listener: the kernel reports it from LISTEN.
+    expect(transitionsOf(events, "tcp-echo", { remote: clientPort })).toEqual([
+      "LISTEN>SYN_RECV",
+      "SYN_RECV>ESTABLISHED",
+      "ESTABLISHED>CLOSE_WAIT",
+      "CLOSE_WAIT>LAST_ACK",
+      "LAST_ACK>CLOSE",
+    ]);
+    // Every packet left one end and arrived at the other, each side's in the order sent (the
+    // two directions may cross); the handshake, 3 bytes each way, and a FIN each way.
+    const atClient = wireOf(events, "workbench", clientPort);
+    const atServer = wireOf(events, "tcp-echo", clientPort);
+    for (const sender of ["workbench", "tcp-echo"]) {
+      const sent = (wire: string[]) => wire.filter((p) => p.startsWith(`${sender}:`));
+      expect(sent(atServer)).toEqual(sent(atClient));
+    }
+    expect(atClient.slice(0, 3)).toEqual(["workbench: S 0 0 0", "tcp-echo: S. 0 1 0", "workbench: . 1 1 0"]);
+    // nc's FIN may leave before the echo comes back: the echo then acknowledges it too (5, not 4),
+    // and the FIN acknowledges only the handshake (1, not 4).
+    const data = atClient.filter((p) => p.endsWith(" 3"));
+    expect(data).toHaveLength(2);
+    expect(data[0]).toBe("workbench: P. 1 1 3");
+    expect(data[1]).toMatch(/^tcp-echo: P\. 1 [45] 3$/);
+    const fins = atClient.filter((p) => p.includes(": F"));
+    expect(fins).toHaveLength(2);
+    expect(fins[0]).toMatch(/^workbench: F\. 4 [14] 0$/);
+    expect(fins[1]).toBe("tcp-echo: F. 4 5 0");
+    expect(atClient.at(-1)).toBe("workbench: . 5 5 0");
+  } finally {
+    if (cli.exitCode === null) cli.kill("SIGKILL");
   }
 });

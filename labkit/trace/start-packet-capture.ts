@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { waitFor } from "../wait-for.ts";
 import { PcapDecoder, type CapturedSegment } from "./pcap-decoder.ts";
+import { PcapRing } from "./pcap-ring.ts";
 import { startHelperContainer, TRACE_HELPER_LABEL } from "./start-helper-container.ts";
 
 export interface PacketCaptureOptions {
@@ -21,8 +22,8 @@ export interface PacketCapture {
   /** Ends the capture (tcpdump flushes on SIGINT); resolves with what it did not write. */
   stop(): Promise<{ droppedPackets: number }>;
   remove(): Promise<void>;
-  /** The whole capture so far as a pcap file, when it was asked to keep one. */
-  pcap(): Uint8Array;
+  /** What was kept of the capture (records stamped at or after `sinceRealtimeNs`) as a pcap file. */
+  pcap(sinceRealtimeNs?: bigint): Uint8Array;
   /** What tcpdump said (its start, and its counts once stopped). */
   stderrText(): string;
 }
@@ -38,7 +39,8 @@ const CAPTURE_BUFFER_KIB = 32_768;
 export async function startPacketCapture(
   options: PacketCaptureOptions,
   onSegment: (segment: CapturedSegment) => void,
-  keepPcap = false,
+  /** Keep the capture as a pcap: all of it (`true`), or its last N bytes. */
+  keepPcap: boolean | number = false,
 ): Promise<PacketCapture> {
   const helper = await startHelperContainer(
     {
@@ -76,9 +78,9 @@ export async function startPacketCapture(
     options.docker,
   );
   const decoder = new PcapDecoder();
-  const kept: Buffer[] = [];
+  const kept = keepPcap === false ? undefined : new PcapRing(keepPcap === true ? Infinity : keepPcap);
   helper.stdout.on("data", (chunk: Buffer) => {
-    if (keepPcap) kept.push(chunk);
+    kept?.push(chunk);
     for (const segment of decoder.push(chunk)) onSegment(segment);
   });
   const ended = new Promise<void>((resolve) => helper.stdout.on("end", resolve));
@@ -115,7 +117,7 @@ export async function startPacketCapture(
       };
     },
     remove: () => helper.remove(),
-    pcap: () => new Uint8Array(Buffer.concat(kept)),
+    pcap: (sinceRealtimeNs) => kept?.pcap(sinceRealtimeNs) ?? new Uint8Array(0),
     stderrText: () => helper.stderrText(),
   };
 }

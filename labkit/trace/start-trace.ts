@@ -32,8 +32,11 @@ export interface TraceOptions {
    * SOCKLAB_TRACE_STATES=inferred forces inferred states.
    */
   states?: "kernel" | "inferred" | "auto";
-  /** Keep each service's pcap for evidence (memory grows with the traffic). */
-  keepPcap?: boolean;
+  /**
+   * Keep each service's pcap for evidence: all of it (`true`, memory grows with the traffic), or
+   * only its last N bytes (a recorder that runs through many tests).
+   */
+  keepPcap?: boolean | number;
   /** The image of the helpers (python3 and tcpdump): the workbench's by default. */
   helperImage?: string;
   /** Per-CPU ring buffer of the tracefs instance. */
@@ -65,8 +68,11 @@ export interface TraceRecorder extends AsyncDisposable {
   stop(): Promise<Timeline>;
   /** Known after stop(): what the kernel or tcpdump could not keep (0 and 0 when complete). */
   losses(): TraceLosses;
-  /** Each service's capture as a pcap file, when `keepPcap` was set. */
-  pcap(service: string): Uint8Array | undefined;
+  /**
+   * Each service's capture as a pcap file, when `keepPcap` was set: what was kept of it, or only
+   * its packets stamped at or after `sinceRealtimeNs` (CLOCK_REALTIME).
+   */
+  pcap(service: string, sinceRealtimeNs?: bigint): Uint8Array | undefined;
 }
 
 const DEFAULT_HELPER_IMAGE = "socklab/workbench:latest";
@@ -225,7 +231,7 @@ function recorder(
     },
     stop,
     losses: () => ({ ...losses }),
-    pcap: (service) => captures.get(service)?.pcap(),
+    pcap: (service, sinceRealtimeNs) => captures.get(service)?.pcap(sinceRealtimeNs),
     [Symbol.asyncDispose]: async () => {
       await stop();
     },

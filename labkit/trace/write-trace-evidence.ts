@@ -7,8 +7,8 @@ import { renderLadderSvg } from "./render-ladder-svg.ts";
 import { renderLadderText } from "./render-ladder-text.ts";
 import type { TracedLab, TraceRecorder } from "./start-trace.ts";
 
-/** Where evidence folders go unless told otherwise: beside the JUnit reports. */
-export const EVIDENCE_ROOT = path.join("reports", "trace-evidence");
+/** Where evidence folders go unless told otherwise (git-ignored, as the lab tests' own are). */
+export const EVIDENCE_ROOT = "lab-evidence";
 
 /**
  * Writes what a trace saw into `folder`: the ladder (ladder.txt, ladder.svg), the timeline as JSON
@@ -31,7 +31,7 @@ export async function writeTraceEvidence(
     ["tables.txt", tables.map((t) => formatSocketTable(t.entries, { title: t.name })).join("\n\n") + "\n"],
     ...timeline.ends.flatMap(({ service }): [string, Uint8Array][] => {
       const pcap = trace.pcap(service);
-      return pcap ? [[`${service}.pcap`, pcap]] : [];
+      return pcap && pcap.byteLength > 0 ? [[`${service}.pcap`, pcap]] : [];
     }),
   ];
   await Promise.all(files.map(([name, content]) => writeFile(path.join(folder, name), content)));
