@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForNoSocket, waitForSocket } from "../../labkit/socket-table/wait-for-socket.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
+import { recordFailureEvidence } from "../support/record-failure-evidence.ts";
 
 const CHAT_OVERRIDE = "lab-tests/chat/compose.chat.yml";
 const CHAT_PORT = 6667;
@@ -11,6 +12,9 @@ let lab: Lab;
 beforeAll(async () => {
   lab = await startLab({ overrides: [CHAT_OVERRIDE] });
 });
+
+// A failing check leaves the ladder, both tables and both pcaps of its last connections in lab-evidence/.
+recordFailureEvidence(() => lab, { services: ["workbench", "chat"] });
 
 afterAll(async () => {
   await lab.down();

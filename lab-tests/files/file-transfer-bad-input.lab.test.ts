@@ -3,12 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPuppet, type Puppet } from "../../labkit/puppet/start-puppet.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
+import { recordFailureEvidence } from "../support/record-failure-evidence.ts";
 
 let lab: Lab;
 
 beforeAll(async () => {
   lab = await startLab();
 });
+
+// A failing check leaves the ladder, both tables and both pcaps of its last connections in lab-evidence/.
+recordFailureEvidence(() => lab, { services: ["workbench", "file-transfer"] });
 
 afterAll(async () => {
   await lab.down();

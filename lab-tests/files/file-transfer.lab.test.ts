@@ -5,6 +5,7 @@ import { readJsonLogLines } from "../../labkit/docker/read-container-logs.ts";
 import { applyFault } from "../../labkit/fault/apply-fault.ts";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
+import { recordFailureEvidence } from "../support/record-failure-evidence.ts";
 
 const MIB = 1024 * 1024;
 
@@ -20,6 +21,9 @@ let lab: Lab;
 beforeAll(async () => {
   lab = await startLab();
 });
+
+// A failing check leaves the ladder, both tables and both pcaps of its last connections in lab-evidence/.
+recordFailureEvidence(() => lab, { services: ["workbench", "file-transfer"] });
 
 afterAll(async () => {
   await lab.down();
