@@ -113,7 +113,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   const { running, project, network } = await labOfWorkbench();
   const taken = running.find((s) => s.service === name);
   if (taken) {
-    const hint = (await isLearnerServer(taken.container)) ? `: socklab stop ${name} first` : "";
+    const hint = (await isLearnerServer(taken.container)) ? `: ${socklabCommand(`stop ${name}`)} first` : "";
     throw new SocklabError("ERR_USAGE", `${name} is already a name in the lab${hint}`);
   }
   const container = learnerServerContainerName(project, name);
@@ -139,7 +139,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   const reach = options.port.map((p) => `${name}:${p.port}${p.protocol === "udp" ? "/udp" : ""}`).join(", ");
   process.stdout.write(
     `${name} runs in its own container on the lab's network${reach ? `, listening: reach it from the workbench as ${reach}` : ""}
-  its sockets: socklab netstat ${name}    its output: docker logs -f ${container}    remove it: socklab stop ${name}
+  its sockets: ${socklabCommand(`netstat ${name}`)}    its output: docker logs -f ${container}    remove it: ${socklabCommand(`stop ${name}`)}
 `,
   );
   return EXIT.ok;
@@ -152,7 +152,7 @@ async function stop(name: string): Promise<number> {
     const names = await learnerServerNames(project);
     throw new SocklabError(
       "ERR_USAGE",
-      `no server named ${name} was started by socklab run in compose project ${project}; running: ${names.join(", ") || "none"}`,
+      `no server named ${name} was started by ${socklabCommand("run")} in compose project ${project}; running: ${names.join(", ") || "none"}`,
     );
   }
   await docker(["rm", "--force", container]);
@@ -202,7 +202,7 @@ async function resolveServer(
   if (interpreter === undefined) {
     throw new SocklabError(
       "ERR_USAGE",
-      `${file}: socklab run takes ${Object.keys(INTERPRETER_BY_EXTENSION).join(", ")} files`,
+      `${file}: ${socklabCommand("run")} takes ${Object.keys(INTERPRETER_BY_EXTENSION).join(", ")} files`,
     );
   }
   return { hostPath, interpreter };
