@@ -75,4 +75,18 @@ describe("the learner's docs", () => {
       expect(lines).toEqual([]);
     },
   );
+
+  it.each(learnerTexts())(
+    "%s has a learner chat with a client that ends when the server closes, or says why nc does not",
+    (file) => {
+      // After /quit the server closes its half; interactive nc keeps its own half open, waiting
+      // for the learner's next line, and sits in CLOSE_WAIT: only a paragraph explaining that may
+      // show it. Piped input (`printf ... | nc chat 6667`) ends, so it may be shown anywhere.
+      const paragraphs = read(file).split(/\n\s*\n/);
+      const interactiveNc = paragraphs.filter(
+        (paragraph) => /(?<!\|\s*)\bnc chat 6667\b/.test(paragraph) && !paragraph.includes("CLOSE_WAIT"),
+      );
+      expect(interactiveNc).toEqual([]);
+    },
+  );
 });
