@@ -143,6 +143,7 @@ export const ERROR_CODES = {
   ERR_UNSUPPORTED: spec(EXIT.unsupported, "the kernel or engine lacks a feature (named in the message)"),
   // Labs across hosts (docs/cross-host.md).
   ERR_HOSTS_FILE: spec(EXIT.usage, "a hosts file that cannot be read or names its hosts wrongly"),
+  ERR_HOSTS_FILE_MISSING: spec(EXIT.usage, "no hosts file where one was named or looked for: create it"),
   ERR_PLACEMENT: spec(EXIT.usage, "a placement naming no such host or service, or a service twice"),
   ERR_HOST_URL_INVALID: spec(EXIT.usage, "a host's engine address that is not a DOCKER_HOST URL"),
   ERR_HOST_CONTEXT: spec(EXIT.usage, "a host named by a docker context that does not exist"),

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
+import { socklabCommand } from "../output/invoked-as.ts";
 import { formatFaults, rateKbit } from "./fault-command.ts";
 
 describe("rateKbit", () => {
@@ -43,7 +44,7 @@ describe("formatFaults", () => {
       "SERVICE   FAULT                                IN THE KERNEL                     ENDS",
       "chat      -",
       "tcp-echo  loss 20% in                          nftables netdev socklab_1a2b3c4d  in 60 s",
-      "tcp-echo  tbf rate 8Mbit burst 64Kb lat 400ms  tc tbf 5ac:                       held by no helper: socklab fault clear removes it",
+      `tcp-echo  tbf rate 8Mbit burst 64Kb lat 400ms  tc tbf 5ac:                       held by no helper: ${socklabCommand("fault clear")} removes it`,
       "",
     ]);
   });

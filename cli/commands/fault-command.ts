@@ -22,6 +22,7 @@ import { copyToHostsOf } from "../lab/copy-to-hosts-of.ts";
 import { crossHostTarget } from "../lab/hosts-target.ts";
 import { requireRunningAcross } from "../lab/require-running-across.ts";
 import { ensureFaultHelperImage, FAULT_HELPER_IMAGE } from "../../labkit/fault/fault-helper-image.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 interface CommonOptions {
   seconds: number;
@@ -280,7 +281,7 @@ async function runApply(spec: FaultSpec, detach: boolean): Promise<number> {
   if (detach) {
     fault.detach();
     process.stdout.write(
-      `${what}: in force until ${until} UTC; socklab fault clear ${fault.service} removes it sooner\n`,
+      `${what}: in force until ${until} UTC; ${socklabCommand(`fault clear ${fault.service}`)} removes it sooner\n`,
     );
     return EXIT.ok;
   }
@@ -327,7 +328,7 @@ export function formatFaults(services: readonly ServiceFaults[], now = new Date(
           `${f.mechanism} ${f.name}`,
           f.expiresAt
             ? `in ${Math.max(0, Math.round((f.expiresAt.getTime() - now.getTime()) / 1000))} s`
-            : "held by no helper: socklab fault clear removes it",
+            : `held by no helper: ${socklabCommand("fault clear")} removes it`,
         ]),
   );
   const header = ["SERVICE", "FAULT", "IN THE KERNEL", "ENDS"];

@@ -1,8 +1,7 @@
-import path from "node:path";
 import { Command } from "commander";
 import { connectHost, type EngineHost } from "../../labkit/hosts/engine-host.ts";
 import { findCrossHostContainers } from "../../labkit/hosts/find-cross-host-containers.ts";
-import { HOSTS_FILE_NAME, readHostsFile } from "../../labkit/hosts/hosts-file.ts";
+import { HOSTS_FILE_NAME } from "../../labkit/hosts/hosts-file.ts";
 import { defaultPlacement, parsePlacement } from "../../labkit/hosts/parse-placement.ts";
 import { runDockerCli } from "../../labkit/hosts/run-docker-cli.ts";
 import { startCrossHostLab } from "../../labkit/hosts/start-cross-host-lab.ts";
@@ -10,7 +9,8 @@ import { stopCrossHostLab } from "../../labkit/hosts/stop-cross-host-lab.ts";
 import { formatSocketTable } from "../../labkit/socket-table/format-socket-table.ts";
 import { readContainerTable } from "../../labkit/socket-table/wait-for-socket.ts";
 import { EXIT } from "../exit-codes.ts";
-import { HOSTS_PROJECT_NAME, hostsFileInUse } from "../lab/hosts-target.ts";
+import { HOSTS_PROJECT_NAME, readHostsFileOfCommand } from "../lab/hosts-target.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 interface HostsOptions {
   hostsFile?: string;
@@ -101,7 +101,7 @@ Exit codes: 0 ok, 2 a bad hosts file or placement, 4 docker failed on a host, 5 
       );
       if (targets.length === 0) {
         process.stderr.write(
-          "socklab hosts netstat: no running lab container on the hosts (socklab hosts up)\n",
+          `socklab hosts netstat: no running lab container on the hosts (${socklabCommand("hosts up")})\n`,
         );
         process.exitCode = EXIT.labDown;
         return;
@@ -123,8 +123,7 @@ Exit codes: 0 ok, 2 a bad hosts file or placement, 4 docker failed on a host, 5 
 }
 
 async function connectAll(options: HostsOptions): Promise<EngineHost[]> {
-  const specs = await readHostsFile(path.resolve(options.hostsFile ?? hostsFileInUse() ?? HOSTS_FILE_NAME));
-  return Promise.all(specs.map(connectHost));
+  return Promise.all((await readHostsFileOfCommand(options.hostsFile)).map(connectHost));
 }
 
 async function printStatus(engines: readonly EngineHost[], projectName: string): Promise<number> {
@@ -142,6 +141,7 @@ async function printStatus(engines: readonly EngineHost[], projectName: string):
   const found = await findCrossHostContainers(engines, projectName);
   for (const c of found)
     process.stdout.write(`  ${c.name.padEnd(14)} on ${c.host.name.padEnd(8)} ${c.status}\n`);
-  if (found.length === 0) process.stdout.write("no lab containers on the hosts (socklab hosts up)\n");
+  if (found.length === 0)
+    process.stdout.write(`no lab containers on the hosts (${socklabCommand("hosts up")})\n`);
   return found.length > 0 && found.every((c) => c.state === "running") ? EXIT.ok : EXIT.labDown;
 }

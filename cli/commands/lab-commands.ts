@@ -17,6 +17,7 @@ import { stopCrossHostLab } from "../../labkit/hosts/stop-cross-host-lab.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { crossHostTarget, type CrossHostTarget } from "../lab/hosts-target.ts";
 import { readCrossHostStatus } from "../lab/read-cross-host-status.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 /** `up`, `down`, `status` and `logs`: the lab's lifecycle, through docker compose. */
 export function registerLabCommands(program: Command): void {
@@ -97,7 +98,7 @@ Exit codes: 0 running and no service unhealthy, 5 the lab is not running or a se
       const status = hosts ? await readStatusAcross(hosts) : await addListeningPorts(await readLabStatus());
       const text =
         hosts && status.length === 0
-          ? `the lab ${hosts.projectName} is not running on the hosts of ${hosts.file}: start it with \`socklab up\`\n`
+          ? `the lab ${hosts.projectName} is not running on the hosts of ${hosts.file}: start it with \`${socklabCommand("up")}\`\n`
           : formatLabStatus(status);
       process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : text);
       process.exitCode =

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
@@ -28,6 +28,8 @@ interface RunOptions {
 }
 
 // What runs a file, by its extension (Node 24 runs .ts by stripping the types).
+// A bound on what one run mounts beside its file: a folder of modules, not a whole home.
+const MAX_NEIGHBOUR_SOURCES = 64;
 const INTERPRETER_BY_EXTENSION: Readonly<Record<string, readonly string[]>> = {
   ".py": ["python3", "-u"],
   ".js": ["node"],
@@ -63,6 +65,8 @@ export function registerRunCommands(program: Command): void {
     .addHelpText(
       "after",
       `
+A file comes with the files beside it in its language (up to ${MAX_NEIGHBOUR_SOURCES}), read-only, so that it
+imports them as \`python3 FILE\` would (exercise 4's frame_echo.py and framing.py).
 It runs as an unprivileged user with no capabilities and a read-only root, on the lab's network, so
 the workbench reaches it by NAME; status and netstat show it; stop NAME or down removes it.
 Examples:
@@ -102,7 +106,7 @@ function collectPort(text: string, previous: LearnerServerPort[]): LearnerServer
 }
 
 async function run(file: string, options: RunOptions): Promise<number> {
-  const { hostPath, entryFile, interpreter } = await resolveServer(file);
+  const { hostPath, entryFile, neighbours, interpreter } = await resolveServer(file);
   const name = options.name ?? defaultName(entryFile ?? hostPath);
   if (!NAME_PATTERN.test(name)) {
     throw new SocklabError(
@@ -113,7 +117,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   const { running, project, network } = await labOfWorkbench();
   const taken = running.find((s) => s.service === name);
   if (taken) {
-    const hint = (await isLearnerServer(taken.container)) ? `: socklab stop ${name} first` : "";
+    const hint = (await isLearnerServer(taken.container)) ? `: ${socklabCommand(`stop ${name}`)} first` : "";
     throw new SocklabError("ERR_USAGE", `${name} is already a name in the lab${hint}`);
   }
   const container = learnerServerContainerName(project, name);
@@ -125,6 +129,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     name,
     hostPath,
     ...(entryFile === undefined ? {} : { entryFile }),
+    ...(neighbours === undefined ? {} : { neighbours }),
     interpreter,
     ports: options.port,
   });
@@ -139,7 +144,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   const reach = options.port.map((p) => `${name}:${p.port}${p.protocol === "udp" ? "/udp" : ""}`).join(", ");
   process.stdout.write(
     `${name} runs in its own container on the lab's network${reach ? `, listening: reach it from the workbench as ${reach}` : ""}
-  its sockets: socklab netstat ${name}    its output: docker logs -f ${container}    remove it: socklab stop ${name}
+  its sockets: ${socklabCommand(`netstat ${name}`)}    its output: docker logs -f ${container}    remove it: ${socklabCommand(`stop ${name}`)}
 `,
   );
   return EXIT.ok;
@@ -152,7 +157,7 @@ async function stop(name: string): Promise<number> {
     const names = await learnerServerNames(project);
     throw new SocklabError(
       "ERR_USAGE",
-      `no server named ${name} was started by socklab run in compose project ${project}; running: ${names.join(", ") || "none"}`,
+      `no server named ${name} was started by ${socklabCommand("run")} in compose project ${project}; running: ${names.join(", ") || "none"}`,
     );
   }
   await docker(["rm", "--force", container]);
@@ -183,9 +188,12 @@ async function labOfWorkbench(): Promise<{ running: ServiceStatus[]; project: st
 }
 
 // A file runs by its extension; a folder by the first entry file it holds.
-async function resolveServer(
-  file: string,
-): Promise<{ hostPath: string; entryFile?: string; interpreter: readonly string[] }> {
+async function resolveServer(file: string): Promise<{
+  hostPath: string;
+  entryFile?: string;
+  neighbours?: string[];
+  interpreter: readonly string[];
+}> {
   const hostPath = path.resolve(file);
   const stats = await stat(file).catch((error: unknown) => {
     throw localFileError(error, `cannot read ${file}`);
@@ -202,10 +210,26 @@ async function resolveServer(
   if (interpreter === undefined) {
     throw new SocklabError(
       "ERR_USAGE",
-      `${file}: socklab run takes ${Object.keys(INTERPRETER_BY_EXTENSION).join(", ")} files`,
+      `${file}: ${socklabCommand("run")} takes ${Object.keys(INTERPRETER_BY_EXTENSION).join(", ")} files`,
     );
   }
-  return { hostPath, interpreter };
+  return { hostPath, neighbours: await neighbourSources(hostPath, interpreter), interpreter };
+}
+
+/**
+ * The files beside `file` in its language (framing.py beside frame_echo.py), which `python3 FILE`
+ * could import: each is mounted on its own, read-only, since the folder itself may be the user's
+ * home, closed to the container's user, and hold much else.
+ */
+async function neighbourSources(file: string, interpreter: readonly string[]): Promise<string[]> {
+  const folder = path.dirname(file);
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile() && !entry.name.startsWith(".") && entry.name !== path.basename(file))
+    .filter((entry) => interpreterFor(entry.name)?.[0] === interpreter[0])
+    .map((entry) => path.join(folder, entry.name))
+    .sort()
+    .slice(0, MAX_NEIGHBOUR_SOURCES);
 }
 
 function interpreterFor(file: string): readonly string[] | undefined {

@@ -13,9 +13,17 @@ import { SocklabError } from "../../protocol/socklab-error.ts";
 import { runCommand } from "../lab/run-command.ts";
 import { execInWorkbench, insideWorkbench } from "../lab/run-in-workbench.ts";
 import { positiveInt } from "../parse-int-option.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 const WORKBENCH_IMAGE = "socklab/workbench:latest";
 const MAX_CAPTURE_SECONDS = 3_600;
+// GNU timeout's exit code when the time ran out (and it stopped the command).
+const TIMED_OUT = 124;
+// Only what tcpdump needs, and KILL for timeout to signal it once it runs as tcpdump's own user.
+const CAPTURE_HELPER_PRIVILEGES = [
+  ...["--cap-drop", "ALL", "--cap-add", "NET_RAW", "--cap-add", "SETUID", "--cap-add", "SETGID"],
+  ...["--cap-add", "KILL", "--security-opt", "no-new-privileges:true"],
+];
 // tcpdump's stderr: "tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length ..."
 const TCPDUMP_LISTENING = /^tcpdump: listening on /;
 // and at its end "12 packets captured", "... received by filter", "0 packets dropped by kernel".
@@ -58,7 +66,8 @@ export function registerWorkbenchCommands(program: Command): void {
     .addHelpText(
       "after",
       `
-It says when tcpdump is listening: traffic sent before that is not in the file.
+It says when tcpdump is listening: traffic sent before that is not in the file. Ctrl-C stops it
+early and keeps what was captured.
 Open the file with Wireshark, or: tcpdump -nn -r FILE
 For a lab across hosts (--hosts-file), the helper runs on the host that holds SERVICE.
 Examples:
@@ -87,62 +96,61 @@ async function capture(
     options.output ?? `${service}-${new Date().toISOString().replace(/[:.]/g, "-")}.pcap`,
   );
   // eth0 only: the lab's traffic, not the healthchecks on loopback. -U writes each packet at once,
-  // to stdout, so the file is written here, by this user. tcpdump drops root for its own user
-  // (SETUID, SETGID), after which timeout needs KILL to stop it; timeout exits 124 when it did.
-  const tcpdump = `timeout -s INT ${options.seconds} tcpdump -i eth0 -p -U -w -; s=$?; [ $s -eq 124 ] && exit 0; exit $s`;
+  // to stdout, so the file is written here, by this user; --immediate-mode hands tcpdump each
+  // packet as it comes, where libpcap would hold it up to a second (lost if stopped meanwhile).
+  // timeout is the helper's PID 1, so the INT that docker run passes on when this command is
+  // stopped reaches it, and it passes it on to tcpdump, which writes what it has and exits 0.
+  // tcpdump drops root for its own user (SETUID, SETGID), after which timeout needs KILL.
+  const tcpdump = ["timeout", "-s", "INT", `${options.seconds}`, "tcpdump", "-i", "eth0", "-p"];
+  tcpdump.push("-U", "--immediate-mode", "-w", "-");
   const partial = `${output}.partial`;
   // The helper container takes a second or two to start: only tcpdump's own line says it captures.
-  const tcpdumpState = { listening: false };
+  const tcpdumpState: { listeningSinceMs?: number; stoppedBy?: NodeJS.Signals } = {};
   const otherLines: string[] = [];
   const onStderrLine = (line: string): void => {
-    if (!tcpdumpState.listening && TCPDUMP_LISTENING.test(line)) {
-      tcpdumpState.listening = true;
+    if (tcpdumpState.listeningSinceMs === undefined && TCPDUMP_LISTENING.test(line)) {
+      tcpdumpState.listeningSinceMs = performance.now();
       process.stderr.write(
-        `capturing ${service}'s traffic for ${options.seconds} s (tcpdump is listening on eth0): send yours now\n`,
+        `capturing ${service}'s traffic for ${options.seconds} s (tcpdump is listening on eth0): send yours now; Ctrl-C stops it sooner\n`,
       );
     } else if (!TCPDUMP_COUNTS.test(line)) otherLines.push(line);
   };
-  const code = await runCommand(
-    "docker",
-    [
-      "run",
-      "--rm",
-      "--network",
-      `container:${target.container}`,
-      "--cap-drop",
-      "ALL",
-      "--cap-add",
-      "NET_RAW",
-      "--cap-add",
-      "SETUID",
-      "--cap-add",
-      "SETGID",
-      "--cap-add",
-      "KILL",
-      "--security-opt",
-      "no-new-privileges:true",
-      WORKBENCH_IMAGE,
-      "sh",
-      "-c",
-      tcpdump,
-    ],
-    { stdoutFile: await open(partial, "w"), onStderrLine, ...(target.env ? { env: target.env } : {}) },
-  );
-  if (code !== 0 || !tcpdumpState.listening) {
+  const helperArgs = [
+    "run",
+    "--rm",
+    "--network",
+    `container:${target.container}`,
+    ...CAPTURE_HELPER_PRIVILEGES,
+  ];
+  const code = await runCommand("docker", [...helperArgs, WORKBENCH_IMAGE, ...tcpdump], {
+    stdoutFile: await open(partial, "w"),
+    onStderrLine,
+    onSignal: (signal) => (tcpdumpState.stoppedBy ??= signal),
+    ...(target.env ? { env: target.env } : {}),
+  });
+  const listening = tcpdumpState.listeningSinceMs !== undefined;
+  // timeout exits 124 when the seconds ran out and it stopped tcpdump.
+  if ((code !== 0 && code !== TIMED_OUT) || !listening) {
     await rm(partial, { force: true });
+    if (tcpdumpState.stoppedBy && !listening) {
+      process.stderr.write(`socklab capture: stopped before tcpdump was listening; no file written\n`);
+      return EXIT.interrupted;
+    }
     const said = otherLines.length > 0 ? `: ${otherLines.join("; ")}` : "";
     process.stderr.write(
-      `socklab: ERR_LAB_EXEC: tcpdump in the capture helper of ${service} ${tcpdumpState.listening ? `exited ${code}` : "never started listening"}${said}\n`,
+      `socklab: ERR_LAB_EXEC: tcpdump in the capture helper of ${service} ${listening ? `exited ${code}` : "never started listening"}${said}\n`,
     );
     return EXIT.labFailed;
   }
   await rename(partial, output);
   const packets = countPcapPackets(await readFile(output));
-  const summary = { service, file: output, seconds: options.seconds, packets };
+  const { stoppedBy, listeningSinceMs = 0 } = tcpdumpState;
+  const seconds = stoppedBy ? Math.round((performance.now() - listeningSinceMs) / 100) / 10 : options.seconds;
+  const summary = { service, file: output, seconds, packets, ...(stoppedBy ? { stoppedBy } : {}) };
   process.stdout.write(
     options.json
       ? `${JSON.stringify(summary)}\n`
-      : `wrote ${output}: ${packets} packets in ${options.seconds} s\n`,
+      : `wrote ${output}: ${packets} packets in ${seconds} s${stoppedBy ? ` (stopped by ${stoppedBy})` : ""}\n`,
   );
   return EXIT.ok;
 }
@@ -170,7 +178,7 @@ async function captureTarget(service: string): Promise<CaptureTarget> {
   if (!found || !engine)
     throw new SocklabError(
       "ERR_LAB_DOWN",
-      `${service} is not running on the hosts of ${hosts.file} (lab ${hosts.projectName}): start it with \`socklab up\``,
+      `${service} is not running on the hosts of ${hosts.file} (lab ${hosts.projectName}): start it with \`${socklabCommand("up")}\``,
     );
   await transferImages(localEngineHost(), engine, [WORKBENCH_IMAGE]);
   return { container: found.container, env: engine.cliEnv };

@@ -24,6 +24,8 @@ export interface LearnerServerSpec {
   hostPath: string;
   /** For a folder, the file in it to run; undefined when hostPath is the file. */
   entryFile?: string;
+  /** For a file, the files beside it (absolute) that it may import, mounted beside it. */
+  neighbours?: readonly string[];
   interpreter: readonly string[];
   ports: readonly LearnerServerPort[];
 }
@@ -88,6 +90,10 @@ export function learnerServerRunArgs(spec: LearnerServerSpec): string[] {
     ...spec.ports.flatMap((p) => ["--expose", `${p.port}/${p.protocol}`]),
     "--volume",
     `${spec.hostPath}:${mountTarget}:ro`,
+    ...(spec.neighbours ?? []).flatMap((file) => [
+      "--volume",
+      `${file}:${CODE_DIR}/${path.basename(file)}:ro`,
+    ]),
     "--workdir",
     CODE_DIR,
     LEARNER_SERVER_IMAGE,

@@ -3,6 +3,7 @@ import type { FoundContainer } from "../../labkit/hosts/find-cross-host-containe
 import type { CrossHostTarget } from "./hosts-target.ts";
 import { readCrossHostStatus } from "./read-cross-host-status.ts";
 import type { ServiceStatus } from "./read-lab-status.ts";
+import { socklabCommand } from "../output/invoked-as.ts";
 
 /** The running containers of a lab across hosts, each with the container (and host) it is. */
 export interface RunningAcross {
@@ -24,7 +25,7 @@ export async function requireRunningAcross(
   if (running.length === 0 || missing.length > 0)
     throw new SocklabError(
       "ERR_LAB_DOWN",
-      `not running on the hosts of ${target.file} (lab ${target.projectName}): ${missing.join(", ") || "any container"}; start it with \`socklab up\``,
+      `not running on the hosts of ${target.file} (lab ${target.projectName}): ${missing.join(", ") || "any container"}; start it with \`${socklabCommand("up")}\``,
     );
   return { running, containerOf };
 }

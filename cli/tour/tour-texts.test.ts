@@ -57,7 +57,7 @@ describe("the tour's texts", () => {
       "npx socklab check 4",
       "npx socklab tour",
     ]);
-    expect(commandsIn(english.get("chat.shared") ?? "")).toEqual(["nc chat 6667"]);
+    expect(commandsIn(english.get("chat.shared") ?? "")).toEqual(["socat - TCP:chat:6667"]);
   });
 
   it.each(languages)("in %s prints the same commands in the same order as in English", (_, texts) => {

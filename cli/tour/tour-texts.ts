@@ -80,14 +80,15 @@ const EN: TourTexts = {
     received: (by, room, from, text) => `  ${by} received in ${room}: ${from}: ${text}`,
     held: (alice, bob) =>
       `\nWhile they are in the room, the chat server holds one ESTABLISHED socket per user (alice from port ${alice}, bob from ${bob}), next to its LISTEN:`,
-    shared: "\nnc users and IRC clients share the same rooms: try `nc chat 6667` in the workbench.",
+    shared:
+      "\nPlain-line users and IRC clients share the same rooms: try `socat - TCP:chat:6667` in the workbench.",
   },
   stepFailed: (message) => `  this step failed: ${message}`,
   runOnHost: "socklab tour: run it on the host, where it can look into every container",
   whatNext: (count, dir) => `What to try next:
   npx socklab shell                a shell in the workbench: nc, socat, ss, tcpdump, python3
   npx socklab netstat --watch      watch every socket of the lab change state
-  npx socklab chat --nick you      chat in #lab (others can join with: nc chat 6667)
+  npx socklab chat --nick you      chat in #lab (others can join with: socat - TCP:chat:6667)
   npx socklab get tour.bin         the tour's file, its SHA-256 checked again
   npx socklab capture tcp-echo     a pcap of a service's traffic, for Wireshark
   npx socklab check 4              grade your own code for an exercise: PASS or FAIL
@@ -135,14 +136,14 @@ const ZH: TourTexts = {
     received: (by, room, from, text) => `  ${by} 在 ${room} 收到：${from}: ${text}`,
     held: (alice, bob) =>
       `\n他们在房间里时，聊天服务器为每个用户保持一个 ESTABLISHED 套接字（alice 来自端口 ${alice}，bob 来自 ${bob}），旁边是它的 LISTEN：`,
-    shared: "\nnc 用户和 IRC 客户端共用同样的房间：在 workbench 里试试 `nc chat 6667`。",
+    shared: "\n纯文本行用户和 IRC 客户端共用同样的房间：在 workbench 里试试 `socat - TCP:chat:6667`。",
   },
   stepFailed: (message) => `  这一步失败了：${message}`,
   runOnHost: "socklab tour：请在宿主机上运行，那里才能查看每个容器",
   whatNext: (count, dir) => `接下来可以试试：
   npx socklab shell                workbench 里的 shell：nc、socat、ss、tcpdump、python3
   npx socklab netstat --watch      观察实验室里每个套接字的状态变化
-  npx socklab chat --nick you      在 #lab 聊天（其他人可以用 nc chat 6667 加入）
+  npx socklab chat --nick you      在 #lab 聊天（其他人可以用 socat - TCP:chat:6667 加入）
   npx socklab get tour.bin         取回导览上传的文件，再校验一次 SHA-256
   npx socklab capture tcp-echo     抓取某个服务的流量（pcap），用 Wireshark 打开
   npx socklab check 4              评判你为某个练习写的代码：PASS 或 FAIL

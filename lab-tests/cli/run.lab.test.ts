@@ -9,7 +9,8 @@ import { runSocklab } from "../support/run-socklab.ts";
 
 const execFileAsync = promisify(execFile);
 // The exercise-8 solution the checks' own lab tests use: a learner's select() echo server.
-const SELECT_SERVER = path.join(import.meta.dirname, "..", "exercises", "fixtures", "select_echo.py");
+const EXERCISE_FIXTURES = path.join(import.meta.dirname, "..", "exercises", "fixtures");
+const SELECT_SERVER = path.join(EXERCISE_FIXTURES, "select_echo.py");
 
 // A learner's first server: TCP echo on 9999, IPv4 and IPv6, one client at a time.
 const ECHO_SERVER = `import socket
@@ -85,6 +86,22 @@ describe("socklab run FILE", () => {
     }
   });
 
+  // Exercise 4 has frame_echo.py import the learner's framing.py beside it, as `python3 frame_echo.py` would.
+  it("runs a file in its own folder, so that it imports its neighbours: exercise 4's server, graded by check 4", async () => {
+    const exercise4 = await mkdtemp(path.join(dir, "exercise-4-"));
+    for (const file of ["frame_echo.py", "framing.py"])
+      await copyFile(path.join(EXERCISE_FIXTURES, file), path.join(exercise4, file));
+    const started = await runSocklab(lab, ["run", path.join(exercise4, "frame_echo.py"), "--port", "9004"]);
+    try {
+      expect(started.exitCode, started.stderr).toBe(0);
+      const check = await runSocklab(lab, ["check", "4", "--host", "frame-echo"]);
+      expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+      expect(check.stdout).toContain("PASS exercise 4");
+    } finally {
+      await runSocklab(lab, ["stop", "frame-echo"]);
+    }
+  });
+
   it("runs the learner's server in a hardened container of its own, reached from the workbench by name, shown by status and netstat, removed by stop", async () => {
     const started = await runSocklab(lab, ["run", path.join(dir, "echo_server.py"), "--port", "9999"]);
     expect(started.stderr).toBe("");
@@ -131,7 +148,9 @@ describe("socklab run FILE", () => {
   it("exits 2 on stop of a name that run did not start, and leaves the lab's own services alone", async () => {
     const run = await runSocklab(lab, ["stop", "tcp-echo"]);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toMatch(/^socklab: ERR_USAGE: no server named tcp-echo was started by socklab run/);
+    expect(run.stderr).toMatch(
+      /^socklab: ERR_USAGE: no server named tcp-echo was started by (npx )?socklab run/,
+    );
     expect((await status()).find((s) => s.service === "tcp-echo")).toMatchObject({ state: "running" });
   });
 

@@ -287,6 +287,45 @@ describe("the socklab command against a running lab", () => {
     expect((await readFile(file)).includes(Buffer.from(marker))).toBe(true);
   });
 
+  // A learner stops a long capture with Ctrl-C (SIGINT) or `kill PID` (SIGTERM) as soon as their
+  // exchange is done: what they sent must be in the file, and no helper may keep capturing.
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "capture: stopped by %s right after an exchange, it writes the exchange and leaves no helper running",
+    async (signal) => {
+      const file = path.join(hostDir, `stopped-by-${signal}.pcap`);
+      const marker = `sent-then-stopped-${randomBytes(4).toString("hex")}`;
+      const capture = spawnSocklab(lab, [
+        "capture",
+        "tcp-echo",
+        "--seconds",
+        "300",
+        "--output",
+        file,
+        "--json",
+      ]);
+      let stderr = "";
+      let stdout = "";
+      capture.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+      capture.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+      const exited = once(capture, "close") as Promise<[number | null, NodeJS.Signals | null]>;
+      await waitFor(() => (/listening on/.test(stderr) ? true : undefined), {
+        timeoutMs: 30_000,
+        what: "capture to say that tcpdump is listening",
+        describeLast: () => stderr,
+      });
+      await lab.sh("workbench", `printf ${marker} | nc -N tcp-echo 7`);
+      capture.kill(signal);
+      const [code, killedBy] = await exited;
+      expect({ code, killedBy, stderr }).toMatchObject({ code: 0, killedBy: null });
+      const summary = JSON.parse(stdout) as { file: string; packets: number; stoppedBy?: string };
+      expect(summary).toMatchObject({ file, stoppedBy: signal });
+      const bytes = await readFile(file);
+      expect(bytes.includes(Buffer.from(marker))).toBe(true);
+      expect(countPcapPackets(bytes)).toBe(summary.packets);
+      expect(await isCapturing()).toBe(false);
+    },
+  );
+
   it("tour: shows both ends' real sockets at each step, a checked file and a chat that happened", async () => {
     const { exitCode, stdout } = await runSocklab(lab, ["tour"]);
     expect(stdout).not.toContain("this step failed");

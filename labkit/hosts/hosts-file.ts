@@ -19,13 +19,29 @@ export interface HostSpec {
 /** The default hosts file, in the project that runs socklab. */
 export const HOSTS_FILE_NAME = "socklab.hosts.json";
 
+/** What an error that asks for a hosts file says about writing one, with the smallest example. */
+export const HOW_TO_WRITE_A_HOSTS_FILE =
+  'write one that names each Docker host, e.g. {"hosts":[{"name":"h1","context":"default","advertiseAddress":"192.0.2.11"}]} (docs/cross-host.md)';
+
 /** Reads `{ "hosts": [ { "name", "dockerHost" | "context", "advertiseAddress" } ] }`. */
 export async function readHostsFile(file: string): Promise<HostSpec[]> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new SocklabError("ERR_HOSTS_FILE", `cannot read the hosts file ${file}`, { cause: error });
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === "ENOENT") {
+      throw new SocklabError(
+        "ERR_HOSTS_FILE_MISSING",
+        `no hosts file ${file}: ${HOW_TO_WRITE_A_HOSTS_FILE}`,
+        { cause: error },
+      );
+    }
+    throw new SocklabError(
+      "ERR_HOSTS_FILE",
+      `cannot read the hosts file ${file}: ${code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
   // A relative certificate folder is the file's neighbour, wherever socklab runs from.
   return parseHostsFile(text, file).map((spec) =>
