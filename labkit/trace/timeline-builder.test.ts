@@ -1,3 +1,4 @@
+import { ECHO_ENDS, echoSegment } from "./testing/echo-segments.ts";
 import { describe, expect, it } from "vitest";
 import { readRecording, recordedTimeline } from "./testing/recorded-timeline.ts";
 import { TimelineBuilder } from "./timeline-builder.ts";
@@ -70,21 +71,8 @@ describe("TimelineBuilder on a recorded echo, resets and all", () => {
 describe("TimelineBuilder with keepEvents, as a live view records for hours", () => {
   const KEEP = 500;
   const RECORDED = 10_000;
-  const ends = [
-    { service: "workbench", address: "10.9.0.2" },
-    { service: "tcp-echo", address: "10.9.0.3" },
-  ];
-  // A short connection's segments, seen leaving the workbench: a new client port every 4 segments.
-  const segment = (index: number) => ({
-    realtimeNs: BigInt(index) * 1_000_000n,
-    src: { address: "10.9.0.2", port: 40_000 + Math.floor(index / 4) },
-    dst: { address: "10.9.0.3", port: 7 },
-    flags: index % 4 === 0 ? "S" : ".",
-    seq: 1_000 + (index % 4),
-    ack: 0,
-    lengthBytes: 0,
-    window: 64_240,
-  });
+  const ends = [...ECHO_ENDS];
+  const segment = echoSegment;
 
   it("holds at most a quarter over the bound while recording, and exactly the newest when read", () => {
     const builder = new TimelineBuilder({

@@ -2,26 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { TraceRecorder } from "../../labkit/trace/start-trace.ts";
 import { TimelineBuilder } from "../../labkit/trace/timeline-builder.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
+import { ECHO_ENDS, echoSegment } from "../../labkit/trace/testing/echo-segments.ts";
 import { LabFeed, type WebLab, type WebTourStep } from "./lab-feed.ts";
 import type { PageEvents } from "./page-events.ts";
 import { WEB_LIMITS } from "./web-limits.ts";
 
-const ENDS = [
-  { service: "workbench", address: "10.9.0.2" },
-  { service: "tcp-echo", address: "10.9.0.3" },
-];
-
+const ENDS = [...ECHO_ENDS];
 // A segment leaving the workbench, a new connection every 4 (the trace's own builder places it).
-const segment = (index: number) => ({
-  realtimeNs: BigInt(index) * 1_000_000n,
-  src: { address: "10.9.0.2", port: 40_000 + Math.floor(index / 4) },
-  dst: { address: "10.9.0.3", port: 7 },
-  flags: index % 4 === 0 ? "S" : ".",
-  seq: 1_000 + (index % 4),
-  ack: 0,
-  lengthBytes: 0,
-  window: 64_240,
-});
+const segment = echoSegment;
 
 // The lab's reads answer at once; the trace is the trace's own TimelineBuilder, fed by the test.
 function labWith(builder: (keepEvents: number) => TimelineBuilder, tourSteps: WebTourStep[] = []): WebLab {
