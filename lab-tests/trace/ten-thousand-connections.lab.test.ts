@@ -26,6 +26,14 @@ const MAX_HEAP_BYTES_PER_EVENT = 2_048;
 
 let lab: Lab;
 
+/** The workbench namespace's count of TIME_WAIT sockets the kernel could not make (/proc/net/netstat). */
+async function readTimeWaitOverflows(): Promise<number> {
+  const netstat = await lab.sh("workbench", "cat /proc/net/netstat");
+  const [names, values] = netstat.split("\n").filter((line) => line.startsWith("TcpExt:"));
+  const index = (names ?? "").split(/\s+/).indexOf("TCPTimeWaitOverflow");
+  return Number((values ?? "").split(/\s+/)[index] ?? NaN);
+}
+
 beforeAll(async () => {
   lab = await startLab();
 });
@@ -40,6 +48,7 @@ it("keeps every transition and packet of 10,000 connections, in bounded memory",
     const key = event.kind === "transition" ? `${event.end} ${event.to}` : `${event.end} ${event.kind}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   };
+  const overflowsBefore = await readTimeWaitOverflows();
   const heapBeforeBytes = process.memoryUsage().heapUsed;
   await using trace = await startTrace(lab, {
     services: ["workbench", "tcp-echo"],
@@ -69,12 +78,18 @@ it("keeps every transition and packet of 10,000 connections, in bounded memory",
 
   expect(trace.losses()).toEqual({ kernelEvents: 0, packets: 0 });
   const transitions = timeline.events.filter((e) => e.kind === "transition");
-  for (const state of ["SYN_SENT", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT"]) {
+  for (const state of ["SYN_SENT", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2"]) {
     expect(
       transitions.filter((e) => e.end === "workbench" && e.to === state),
       `workbench ${state}`,
     ).toHaveLength(CONNECTIONS);
   }
+  // From FIN_WAIT2 each client socket becomes a TIME_WAIT one; when the kernel cannot make it (on a
+  // loaded machine, about once in 10,000 here) it closes the socket instead: both are its last state.
+  const timeWaits = transitions.filter((e) => e.end === "workbench" && e.to === "TIME_WAIT").length;
+  const closes = transitions.filter((e) => e.end === "workbench" && e.to === "CLOSE").length;
+  const overflows = (await readTimeWaitOverflows()) - overflowsBefore;
+  expect(timeWaits + closes, `workbench TIME_WAIT ${timeWaits} + CLOSE ${closes}`).toBe(CONNECTIONS);
   for (const state of ["SYN_RECV", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSE"]) {
     expect(
       transitions.filter((e) => e.end === "tcp-echo" && e.to === state),
@@ -82,6 +97,10 @@ it("keeps every transition and packet of 10,000 connections, in bounded memory",
     ).toHaveLength(CONNECTIONS);
   }
   expect(transitions).toHaveLength(2 * TRANSITIONS_PER_END * CONNECTIONS);
+  if (closes > 0)
+    console.log(
+      `${closes} client sockets closed from FIN_WAIT2 without TIME_WAIT; the workbench's TCPTimeWaitOverflow rose by ${overflows}`,
+    );
   const syns = timeline.events.filter((e) => e.kind === "packet" && e.flags === "S");
   // Each SYN seen leaving the workbench and arriving at tcp-echo.
   expect(syns).toHaveLength(2 * CONNECTIONS);
