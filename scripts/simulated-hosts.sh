@@ -12,7 +12,8 @@
 # Each engine also listens on tcp://<its address>:2376 with TLS (a CA and certificates made by
 # openssl at `up`, kept under /run/$SLX_PREFIX only), reached from this machine through a management
 # port on the switch: hosts-tls.json names the hosts that way, as real remote engines are named.
-# Every name starts with $SLX_PREFIX (default slx): netns, engines' sockets, data roots, cgroups.
+# Every name starts with $SLX_PREFIX (default slx): netns, engines' sockets, data roots, cgroups;
+# its subnets are 192.168.231/232 for slx, SLX_SUBNET_A/B or a pair derived from the prefix otherwise.
 set -euo pipefail
 
 readonly PREFIX=${SLX_PREFIX:-slx}
@@ -20,8 +21,18 @@ readonly STATE_DIR=/run/$PREFIX
 readonly DATA_DIR=/var/lib/$PREFIX
 readonly SWITCH_NS=$PREFIX-sw
 readonly ROUTER_NS=$PREFIX-rt
-readonly SUBNET_A=192.168.231
-readonly SUBNET_B=192.168.232
+# The management port puts subnet A in this machine's routing table, so two sets of simulated hosts
+# (a soak beside the lab tests) need subnets of their own: SLX_SUBNET_A/B, or for another prefix a
+# pair chosen from its name (192.168.100-199).
+default_subnet() {
+  if [ "$PREFIX" = slx ]; then
+    echo "192.168.$((231 + $1))"
+  else
+    echo "192.168.$((100 + ($(printf %s "$PREFIX" | cksum | cut -d' ' -f1) % 50) * 2 + $1))"
+  fi
+}
+readonly SUBNET_A=${SLX_SUBNET_A:-$(default_subnet 0)}
+readonly SUBNET_B=${SLX_SUBNET_B:-$(default_subnet 1)}
 readonly MGMT_LINK=$PREFIX-mgmt
 readonly MGMT_ADDRESS=$SUBNET_A.2
 readonly TLS_PORT=2376
