@@ -16,6 +16,8 @@ export interface EvidenceRecorderOptions {
   maxConnections?: number;
   /** Each service's capture keeps at most this many bytes of its last packets. */
   maxPcapBytesPerService?: number;
+  /** The trace keeps at most this many of its newest events, however long the file runs. */
+  maxEvents?: number;
   helperImage?: string;
 }
 
@@ -29,8 +31,8 @@ export interface EvidenceFiles {
 }
 
 /**
- * A trace that runs through many tests at little cost (its events and a bounded ring of packets
- * in memory, nothing on disk) and writes evidence only when asked: `mark()` where a test begins,
+ * A trace that runs through many tests at little cost (its newest events and a bounded ring of
+ * packets in memory, nothing on disk) and writes evidence only when asked: `mark()` where a test begins,
  * `write(folder)` if it failed.
  */
 export interface EvidenceRecorder extends AsyncDisposable {
@@ -46,6 +48,8 @@ export interface EvidenceRecorder extends AsyncDisposable {
 
 const DEFAULT_MAX_CONNECTIONS = 16;
 const DEFAULT_MAX_PCAP_BYTES = 4 * 1024 * 1024;
+// Far more than the last 16 connections need (about 30 events each), and a few MB of memory at most.
+const DEFAULT_MAX_EVENTS = 20_000;
 
 /** Starts recording `options.services` for evidence: states from the kernel where it can, packets kept in a ring. */
 export async function startEvidenceRecorder(
@@ -56,6 +60,7 @@ export async function startEvidenceRecorder(
     services: options.services,
     states: "auto",
     keepPcap: options.maxPcapBytesPerService ?? DEFAULT_MAX_PCAP_BYTES,
+    keepEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.helperImage !== undefined ? { helperImage: options.helperImage } : {}),
   };
