@@ -14,6 +14,12 @@ const RECEIVES = new Set(["recvfrom", "recv", "read", "recvmsg"]);
 const SENDS = new Set(["sendto", "send", "write", "sendmsg"]);
 const ACCEPTS = new Set(["accept", "accept4"]);
 
+/** A learner's strace log: its name as given (what every message calls it) and its TCP calls. */
+interface StraceLog {
+  name: string;
+  calls: SyscallRecord[];
+}
+
 /**
  * Exercise 9: the learner's two strace logs, of the hello server and of its client, show the
  * system calls of one conversation: socket, bind, listen, accept4 on the listening descriptor;
@@ -25,26 +31,37 @@ export async function checkStrace(options: CheckOptions): Promise<CheckPass> {
   const client = await readTrace(options.client ?? DEFAULT_CLIENT_TRACE, CLIENT_HINT);
   requireOneConversation(server, client);
   const serverFacts = checkServerCalls(server);
-  const clientFacts = checkClientCalls(client, serverFacts.port);
+  const clientFacts = checkClientCalls(client, server.name, serverFacts.port);
   return { facts: [...serverFacts.facts, ...clientFacts] };
 }
 
 // First, since a trace of another run explains every other call that is missing.
-function requireOneConversation(server: readonly SyscallRecord[], client: readonly SyscallRecord[]): void {
-  const bound = server.find((c) => c.name === "bind" && c.result === 0 && portOf(c.args[1]) !== undefined);
-  const connected = client.find(
+function requireOneConversation(server: StraceLog, client: StraceLog): void {
+  const bound = server.calls.find(
+    (c) => c.name === "bind" && c.result === 0 && portOf(c.args[1]) !== undefined,
+  );
+  const connected = client.calls.find(
     (c) => c.name === "connect" && c.result === 0 && portOf(c.args[1]) !== undefined,
   );
   const serverPort = portOf(bound?.args[1]);
   const clientPort = portOf(connected?.args[1]);
   if (serverPort !== undefined && clientPort !== undefined && serverPort !== clientPort)
-    throw new CheckFailure(
-      `client.trace connects to port ${clientPort}, but server.trace bound port ${serverPort}: not one conversation`,
-      "trace the server and the client of the same run, with the same port",
-    );
+    throw notOneConversation(client.name, clientPort, server.name, serverPort);
 }
 
-async function readTrace(file: string, hint: string): Promise<SyscallRecord[]> {
+function notOneConversation(
+  client: string,
+  clientPort: number,
+  server: string,
+  serverPort: number,
+): CheckFailure {
+  return new CheckFailure(
+    `${client} connects to port ${clientPort}, but ${server} bound port ${serverPort}: not one conversation`,
+    "trace the server and the client of the same run, with the same port",
+  );
+}
+
+async function readTrace(file: string, hint: string): Promise<StraceLog> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -59,7 +76,7 @@ async function readTrace(file: string, hint: string): Promise<SyscallRecord[]> {
   }
   const calls = parseStrace(text);
   if (calls.length === 0) throw new CheckFailure(`${file} holds no system call as strace prints them`, hint);
-  return callsOnTcpSockets(calls);
+  return { name: file, calls: callsOnTcpSockets(calls) };
 }
 
 function find(
@@ -77,11 +94,11 @@ const fdOf = (call: SyscallRecord): number => Number(call.args[0]);
 // readTrace kept only the calls on TCP sockets: every socket() left made one.
 const isTcpSocket = (call: SyscallRecord): boolean => call.name === "socket";
 
-function checkServerCalls(calls: readonly SyscallRecord[]): { port: number; facts: string[] } {
+function checkServerCalls({ name, calls }: StraceLog): { port: number; facts: string[] } {
   const bind = find(
     calls,
     (c) => c.name === "bind" && c.result === 0 && portOf(c.args[1]) !== undefined,
-    "server.trace has no successful bind() to an IPv4 or IPv6 port",
+    `${name} has no successful bind() to an IPv4 or IPv6 port`,
     `the server must bind a TCP port; trace it from its start: ${SERVER_HINT}`,
   );
   const listener = fdOf(bind);
@@ -89,19 +106,19 @@ function checkServerCalls(calls: readonly SyscallRecord[]): { port: number; fact
   find(
     calls,
     (c) => isTcpSocket(c) && c.result === listener,
-    `server.trace has no socket(AF_INET, SOCK_STREAM, ...) = ${listener}`,
+    `${name} has no socket(AF_INET, SOCK_STREAM, ...) = ${listener}`,
     SERVER_HINT,
   );
   find(
     calls,
     (c) => c.name === "listen" && fdOf(c) === listener && c.result === 0,
-    `server.trace binds descriptor ${listener} to port ${port} but never calls listen() on it`,
+    `${name} binds descriptor ${listener} to port ${port} but never calls listen() on it`,
     "server.listen(): without it the socket cannot accept connections",
   );
   const accept = find(
     calls,
     (c) => ACCEPTS.has(c.name) && fdOf(c) === listener && c.result >= 0,
-    `server.trace has no accept4() on the listening descriptor ${listener} that returned a new descriptor`,
+    `${name} has no accept4() on the listening descriptor ${listener} that returned a new descriptor`,
     `let a client connect while the server is traced: ${CLIENT_HINT}`,
   );
   const connection = accept.result;
@@ -110,13 +127,13 @@ function checkServerCalls(calls: readonly SyscallRecord[]): { port: number; fact
   find(
     calls,
     onConnection(RECEIVES),
-    `server.trace has no recvfrom() with data on the accepted descriptor ${connection}`,
+    `${name} has no recvfrom() with data on the accepted descriptor ${connection}`,
     "the server reads what the client says with conn.recv(), on the socket accept() returned, not on the listening one",
   );
   find(
     calls,
     onConnection(SENDS),
-    `server.trace has no sendto() with data on the accepted descriptor ${connection}`,
+    `${name} has no sendto() with data on the accepted descriptor ${connection}`,
     "the server answers with conn.sendall(), on the socket accept() returned",
   );
   return {
@@ -128,24 +145,20 @@ function checkServerCalls(calls: readonly SyscallRecord[]): { port: number; fact
   };
 }
 
-function checkClientCalls(calls: readonly SyscallRecord[], serverPort: number): string[] {
+function checkClientCalls({ name, calls }: StraceLog, serverName: string, serverPort: number): string[] {
   const connect = find(
     calls,
     (c) => c.name === "connect" && c.result === 0 && portOf(c.args[1]) !== undefined,
-    "client.trace has no successful connect() to a TCP port",
+    `${name} has no successful connect() to a TCP port`,
     `trace the client while the traced server runs: ${CLIENT_HINT}`,
   );
   const port = portOf(connect.args[1]) ?? 0;
-  if (port !== serverPort)
-    throw new CheckFailure(
-      `client.trace connects to port ${port}, but server.trace bound port ${serverPort}: not one conversation`,
-      "trace the server and the client of the same run, with the same port",
-    );
+  if (port !== serverPort) throw notOneConversation(name, port, serverName, serverPort);
   const fd = fdOf(connect);
   find(
     calls,
     (c) => isTcpSocket(c) && c.result === fd,
-    `client.trace has no socket(AF_INET, SOCK_STREAM, ...) = ${fd}`,
+    `${name} has no socket(AF_INET, SOCK_STREAM, ...) = ${fd}`,
     CLIENT_HINT,
   );
   const on = (names: Set<string>) => (c: SyscallRecord) =>
@@ -153,19 +166,19 @@ function checkClientCalls(calls: readonly SyscallRecord[], serverPort: number): 
   find(
     calls,
     on(SENDS),
-    `client.trace sends nothing on descriptor ${fd}`,
+    `${name} sends nothing on descriptor ${fd}`,
     "the client says hello with sock.sendall()",
   );
   find(
     calls,
     on(RECEIVES),
-    `client.trace receives nothing on descriptor ${fd}`,
+    `${name} receives nothing on descriptor ${fd}`,
     "the client reads the server's answer with sock.recv()",
   );
   find(
     calls,
     (c) => c.name === "close" && fdOf(c) === fd,
-    `client.trace never closes descriptor ${fd}`,
+    `${name} never closes descriptor ${fd}`,
     "the client ends with sock.close() (after `exit`), which sends the FIN",
   );
   return [`client: socket() = ${fd}, connect(${fd}, port ${port}), sendto, recvfrom, close(${fd})`];
