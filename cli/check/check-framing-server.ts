@@ -6,7 +6,8 @@ import type { CheckOptions } from "./check-options.ts";
 
 export const FRAMING_SERVER_PORT = 9004;
 const HEADER_BYTES = 4;
-const START_HINT = "start your server in the workbench (`python3 frame_echo.py`), or pass --host/--port";
+const START_HINT =
+  "start your server: `socklab run frame_echo.py --port 9004` then `check 4 --host frame-echo`, or `python3 frame_echo.py` in the workbench";
 const BYTE_ORDER_HINT =
   "the length prefix: struct.pack('!I', n) / struct.unpack('!I', header), 4 bytes, big-endian (network order)";
 const RECV_LOOP_HINT =

@@ -6,7 +6,7 @@ import type { CheckOptions } from "./check-options.ts";
 
 export const SELECT_SERVER_PORT = 9008;
 const START_HINT =
-  "start your server in the workbench (`python3 select_echo.py`), or pass --host/--port; listen(128), so that 100 connections can wait to be accepted";
+  "start your server: `socklab run select_echo.py --port 9008` then `check 8 --host select-echo`, or `python3 select_echo.py` in the workbench; listen(128), so that 100 connections can wait to be accepted";
 const ONE_AT_A_TIME_HINT =
   "your loop: select.select([listener, *clients], [], []) and serve whichever is readable; never block in accept() or recv() on one client";
 
