@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -27,7 +26,7 @@ import { TRACE_HELPER_LABEL } from "../../labkit/trace/start-helper-container.ts
 import type { PacketEvent, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import "../../labkit/trace/trace-matchers.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
-import { runSocklab, spawnSocklab } from "../support/run-socklab.ts";
+import { runSocklab, spawnSocklab, untilTraceRecords } from "../support/run-socklab.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -618,32 +617,23 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
         ],
         { env: cliEnv },
       );
-      let stdout = "";
-      let stderr = "";
-      trace.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-      trace.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-      const closed = once(trace, "close");
       try {
         // Its helpers' image may first be copied to h2 (save | load through TLS): a minute at most.
-        await waitFor(() => (stderr.includes("socklab trace: recording") ? true : undefined), {
-          timeoutMs: IMAGE_COPY_TIMEOUT_MS,
-          what: "socklab trace to say it is recording",
-          describeLast: () => stderr,
-        });
+        const { output, closed } = await untilTraceRecords(trace, IMAGE_COPY_TIMEOUT_MS);
         expect(await cliSh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
         const [code] = (await closed) as [number | null];
-        expect(code, stderr).toBe(0);
+        expect(code, output.stderr).toBe(0);
+        const transitions = output.stdout
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as TraceEvent)
+          .filter((e): e is TransitionEvent => e.kind === "transition")
+          .map((e) => `${e.end} ${e.to}`);
+        expect(output.stderr).toMatch(/states from the kernel/);
+        expect(transitions).toEqual(expect.arrayContaining(["workbench TIME_WAIT", "tcp-echo CLOSE"]));
       } finally {
         if (trace.exitCode === null) trace.kill("SIGINT");
       }
-      const transitions = stdout
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line) as TraceEvent)
-        .filter((e): e is TransitionEvent => e.kind === "transition")
-        .map((e) => `${e.end} ${e.to}`);
-      expect(stderr).toMatch(/states from the kernel/);
-      expect(transitions).toEqual(expect.arrayContaining(["workbench TIME_WAIT", "tcp-echo CLOSE"]));
     });
 
     it("takes it off every host with `socklab down`: no container, network or volume of it is left", async () => {

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import path from "node:path";
 import { REPO_ROOT } from "../../labkit/lab/lab-project.ts";
 import type { Lab } from "../../labkit/lab/start-lab.ts";
+import { waitFor } from "../../labkit/wait-for.ts";
 
 const CLI_MAIN = path.join(REPO_ROOT, "cli", "main.ts");
 
@@ -58,4 +59,24 @@ export function spawnSocklab(
     env: { ...cliEnv(lab), ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
+}
+
+/** A spawned socklab command's output so far, and its close. */
+export interface WatchedCli {
+  readonly output: { stdout: string; stderr: string };
+  readonly closed: Promise<unknown[]>;
+}
+
+/** Collects a spawned `socklab trace`'s output and waits until it says it is recording. */
+export async function untilTraceRecords(cli: ChildProcess, timeoutMs: number): Promise<WatchedCli> {
+  const output = { stdout: "", stderr: "" };
+  cli.stdout?.setEncoding("utf8").on("data", (text: string) => (output.stdout += text));
+  cli.stderr?.setEncoding("utf8").on("data", (text: string) => (output.stderr += text));
+  const closed = once(cli, "close");
+  await waitFor(() => (output.stderr.includes("socklab trace: recording") ? true : undefined), {
+    timeoutMs,
+    what: "socklab trace to say it is recording",
+    describeLast: () => output.stderr,
+  });
+  return { output, closed };
 }

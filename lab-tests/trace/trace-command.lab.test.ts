@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startLab, type Lab } from "../../labkit/lab/start-lab.ts";
 import type { PacketEvent, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
-import { spawnSocklab } from "../support/run-socklab.ts";
+import { spawnSocklab, untilTraceRecords } from "../support/run-socklab.ts";
 
 // `socklab trace tcp-echo workbench` while the workbench runs `echo hi | nc -q1 tcp-echo 7`: the
 // live ladder shows both ends' whole sequences, with the packets between them, and an SVG of it.
@@ -51,43 +50,37 @@ it("prints when it is recording, then a ladder of both ends' sequences and the p
   const folder = await mkdtemp(path.join(tmpdir(), "socklab-trace-cli-"));
   const svgFile = path.join(folder, "echo.svg");
   const cli = spawnSocklab(lab, ["trace", "tcp-echo", "workbench", "--port", "7", "--svg", svgFile]);
-  let stdout = "";
-  let stderr = "";
-  cli.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-  cli.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  const closed = once(cli, "close");
   try {
-    await waitFor(() => (stderr.includes("socklab trace: recording") ? true : undefined), {
-      timeoutMs: WAIT_MS,
-      what: "socklab trace to say it is recording",
-      describeLast: () => stderr,
-    });
-    expect(stderr).toMatch(
+    const { output, closed } = await untilTraceRecords(cli, WAIT_MS);
+    expect(output.stderr).toMatch(
       /recording tcp-echo \(.+\), workbench \(.+\), states from the kernel; until Ctrl-C/,
     );
     expect(await lab.sh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
-    await waitFor(() => (stdout.includes("■ TIME_WAIT") && stdout.includes("■ CLOSE") ? true : undefined), {
-      timeoutMs: WAIT_MS,
-      what: "the ladder to show the close at both ends",
-      describeLast: () => stdout,
-    });
+    await waitFor(
+      () => (output.stdout.includes("■ TIME_WAIT") && output.stdout.includes("■ CLOSE") ? true : undefined),
+      {
+        timeoutMs: WAIT_MS,
+        what: "the ladder to show the close at both ends",
+        describeLast: () => output.stdout,
+      },
+    );
     cli.kill("SIGINT");
     const [exitCode] = (await closed) as [number | null];
 
     expect(exitCode).toBe(0);
-    expect(statesByColumn(stdout)).toEqual({
+    expect(statesByColumn(output.stdout)).toEqual({
       workbench: ["SYN_SENT", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT"],
       "tcp-echo": ["SYN_RECV", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSE"],
     });
     for (const segment of ["[S] seq 0", "[S.] seq 0 ack 1", "len 3", "[F.]"])
-      expect(stdout).toContain(segment);
+      expect(output.stdout).toContain(segment);
     // tcp-echo is the left column and the workbench the right one: its SYN points left.
-    expect(arrowsOf(stdout, "[S] ")).toEqual(["workbench → tcp-echo"]);
-    expect(arrowsOf(stdout, "[S.] ")).toEqual(["tcp-echo → workbench"]);
-    expect(arrowsOf(stdout, "[F.] ")).toEqual(["workbench → tcp-echo", "tcp-echo → workbench"]);
+    expect(arrowsOf(output.stdout, "[S] ")).toEqual(["workbench → tcp-echo"]);
+    expect(arrowsOf(output.stdout, "[S.] ")).toEqual(["tcp-echo → workbench"]);
+    expect(arrowsOf(output.stdout, "[F.] ")).toEqual(["workbench → tcp-echo", "tcp-echo → workbench"]);
     const svg = await readFile(svgFile, "utf8");
     expect(svg).toContain("TIME_WAIT");
-    expect(stderr).toContain(`wrote the ladder to ${svgFile}`);
+    expect(output.stderr).toContain(`wrote the ladder to ${svgFile}`);
   } finally {
     if (cli.exitCode === null) cli.kill("SIGKILL");
     await rm(folder, { recursive: true, force: true });
@@ -134,21 +127,12 @@ function wireOf(events: readonly TraceEvent[], end: string, clientPort: number):
 
 it("prints JSON lines of both ends' whole sequences and the packets between them, having said it records first", async () => {
   const cli = spawnSocklab(lab, ["trace", "tcp-echo", "workbench", "--json"]);
-  let stdout = "";
-  let stderr = "";
-  cli.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-  cli.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  const closed = once(cli, "close");
   try {
-    await waitFor(() => (stderr.includes("socklab trace: recording") ? true : undefined), {
-      timeoutMs: WAIT_MS,
-      what: "socklab trace to say it is recording",
-      describeLast: () => stderr,
-    });
-    const printedBeforeTraffic = stdout;
+    const { output, closed } = await untilTraceRecords(cli, WAIT_MS);
+    const printedBeforeTraffic = output.stdout;
     expect(await lab.sh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
     const closedAtBothEnds = () => {
-      const events = parseJsonLines(stdout.slice(0, stdout.lastIndexOf("\n") + 1));
+      const events = parseJsonLines(output.stdout.slice(0, output.stdout.lastIndexOf("\n") + 1));
       const to = (end: string, state: string) =>
         events.some((e) => e.kind === "transition" && e.end === end && e.to === state);
       return to("workbench", "TIME_WAIT") && to("tcp-echo", "CLOSE") ? true : undefined;
@@ -156,17 +140,17 @@ it("prints JSON lines of both ends' whole sequences and the packets between them
     await waitFor(closedAtBothEnds, {
       timeoutMs: WAIT_MS,
       what: "the JSON lines to show the close at both ends",
-      describeLast: () => stdout,
+      describeLast: () => output.stdout,
     });
     cli.kill("SIGINT");
     const [exitCode] = (await closed) as [number | null];
-    expect(exitCode, stderr).toBe(0);
+    expect(exitCode, output.stderr).toBe(0);
 
     expect(printedBeforeTraffic).toBe("");
-    expect(stderr).toMatch(
+    expect(output.stderr).toMatch(
       /^socklab trace: recording tcp-echo \(.+\), workbench \(.+\), states from the kernel/,
     );
-    const events = parseJsonLines(stdout);
+    const events = parseJsonLines(output.stdout);
     const syn = events.find(
       (e): e is PacketEvent => e.kind === "packet" && e.end === "workbench" && e.flags === "S",
     );
