@@ -78,32 +78,39 @@ it("keeps every transition and packet of 10,000 connections, in bounded memory",
 
   expect(trace.losses()).toEqual({ kernelEvents: 0, packets: 0 });
   const transitions = timeline.events.filter((e) => e.kind === "transition");
-  for (const state of ["SYN_SENT", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2"]) {
-    expect(
-      transitions.filter((e) => e.end === "workbench" && e.to === state),
-      `workbench ${state}`,
-    ).toHaveLength(CONNECTIONS);
-  }
-  // From FIN_WAIT2 each client socket becomes a TIME_WAIT one; when the kernel cannot make it (on a
-  // loaded machine, about once in 10,000 here) it closes the socket instead: both are its last state.
-  const timeWaits = transitions.filter((e) => e.end === "workbench" && e.to === "TIME_WAIT").length;
+  // Counted by connection (the client's port), since a loaded kernel may report a state twice for
+  // one socket (seen once: LAST_ACK) or resend a SYN: a lost event still leaves a connection short.
+  const clientPort = (e: (typeof timeline.events)[number]) =>
+    e.end === "workbench" ? e.local.port : e.remote.port;
+  const connectionsIn = (end: string, states: readonly string[]) =>
+    new Set(transitions.filter((e) => e.end === end && states.includes(e.to)).map(clientPort)).size;
+  // The kernel reports SYN_SENT before it picks the local port (port 0): one event per socket.
+  expect(
+    transitions.filter((e) => e.end === "workbench" && e.to === "SYN_SENT"),
+    "workbench SYN_SENT",
+  ).toHaveLength(CONNECTIONS);
+  for (const state of ["ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2"])
+    expect(connectionsIn("workbench", [state]), `workbench ${state}`).toBe(CONNECTIONS);
+  // From FIN_WAIT2 a client socket becomes a TIME_WAIT one, or now and then (once in 10,000 on a
+  // loaded machine, with TCPTimeWaitOverflow unchanged: the cause is not known) goes to CLOSE.
   const closes = transitions.filter((e) => e.end === "workbench" && e.to === "CLOSE").length;
   const overflows = (await readTimeWaitOverflows()) - overflowsBefore;
-  expect(timeWaits + closes, `workbench TIME_WAIT ${timeWaits} + CLOSE ${closes}`).toBe(CONNECTIONS);
-  for (const state of ["SYN_RECV", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSE"]) {
-    expect(
-      transitions.filter((e) => e.end === "tcp-echo" && e.to === state),
-      `tcp-echo ${state}`,
-    ).toHaveLength(CONNECTIONS);
-  }
-  expect(transitions).toHaveLength(2 * TRANSITIONS_PER_END * CONNECTIONS);
+  expect(connectionsIn("workbench", ["TIME_WAIT", "CLOSE"]), `workbench TIME_WAIT or CLOSE (${closes})`).toBe(
+    CONNECTIONS,
+  );
+  for (const state of ["SYN_RECV", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSE"])
+    expect(connectionsIn("tcp-echo", [state]), `tcp-echo ${state}`).toBe(CONNECTIONS);
+  expect(transitions.length).toBeGreaterThanOrEqual(2 * TRANSITIONS_PER_END * CONNECTIONS);
   if (closes > 0)
     console.log(
       `${closes} client sockets closed from FIN_WAIT2 without TIME_WAIT; the workbench's TCPTimeWaitOverflow rose by ${overflows}`,
     );
+  // Each connection's SYN seen leaving the workbench and arriving at tcp-echo.
   const syns = timeline.events.filter((e) => e.kind === "packet" && e.flags === "S");
-  // Each SYN seen leaving the workbench and arriving at tcp-echo.
-  expect(syns).toHaveLength(2 * CONNECTIONS);
+  for (const end of ["workbench", "tcp-echo"])
+    expect(new Set(syns.filter((e) => e.end === end).map(clientPort)).size, `SYNs at ${end}`).toBe(
+      CONNECTIONS,
+    );
   const heapPerEventBytes = (heapAfterBytes - heapBeforeBytes) / timeline.events.length;
   expect(heapPerEventBytes).toBeLessThan(MAX_HEAP_BYTES_PER_EVENT);
   console.log(
