@@ -14,3 +14,12 @@ export function nonNegativeInt(text: string): number {
     throw new InvalidArgumentError(`expected an integer >= 0, got ${text}`);
   return value;
 }
+
+/** A TCP or UDP port, 1 to 65535; 0 ("any free one") only where `allowAny` says a listener may take it. */
+export function portNumber(text: string, { allowAny = false } = {}): number {
+  const value = Number(text);
+  const lowest = allowAny ? 0 : 1;
+  if (!Number.isInteger(value) || value < lowest || value > 65_535)
+    throw new InvalidArgumentError(`expected a port from ${lowest} to 65535, got ${text}`);
+  return value;
+}

@@ -10,7 +10,7 @@ import { socketKey, type SocketKeyFields } from "../../labkit/socket-table/socke
 import { formatSocketTable } from "../../labkit/socket-table/format-socket-table.ts";
 import { readSocketTable, type SocketTable } from "../../labkit/socket-table/read-socket-table.ts";
 import { EXIT } from "../exit-codes.ts";
-import { positiveInt } from "../parse-int-option.ts";
+import { portNumber, positiveInt } from "../parse-int-option.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
 import { crossHostTarget } from "../lab/hosts-target.ts";
 import { requireRunningAcross } from "../lab/require-running-across.ts";
@@ -83,10 +83,7 @@ Exit codes: 0 ok, 2 bad arguments or a service the lab does not have, 5 the lab 
 }
 
 function collectPort(text: string, earlier: number[] | undefined): number[] {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw new InvalidArgumentError(`expected a port from 1 to 65535, got ${text}`);
-  return [...(earlier ?? []), port];
+  return [...(earlier ?? []), portNumber(text)];
 }
 
 function collectState(text: string, earlier: SocketState[] | undefined): SocketState[] {

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { SOCKLAB_ROOT } from "../../labkit/compose/compose-project.ts";
 import { applyFault } from "../../labkit/fault/apply-fault.ts";
 import { clearFaults } from "../../labkit/fault/clear-faults.ts";
@@ -15,6 +15,7 @@ import { startWebServer } from "../../web/server/start-web-server.ts";
 import { WEB_LIMITS } from "../../web/server/web-limits.ts";
 import { tracedLabOf } from "../lab/traced-lab-of.ts";
 import { EXIT } from "../exit-codes.ts";
+import { portNumber } from "../parse-int-option.ts";
 import { composeTarget } from "../lab/compose-target.ts";
 import { formatPort } from "../lab/read-lab-status.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
@@ -43,7 +44,7 @@ export function registerWebCommand(program: Command): void {
     .addOption(
       new Option("--port <port>", "the port to serve on (0: any free one)")
         .default(DEFAULT_PORT)
-        .argParser(port),
+        .argParser((text: string) => portNumber(text, { allowAny: true })),
     )
     .addOption(
       new Option("--host <address>", "the address to listen on; 0.0.0.0 exposes the page").default(
@@ -162,11 +163,4 @@ async function untilSignal(): Promise<void> {
   await new Promise<void>((resolve) => {
     for (const signal of signals) process.once(signal, () => resolve());
   });
-}
-
-function port(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535)
-    throw new InvalidArgumentError(`expected a port from 0 to 65535, got ${text}`);
-  return value;
 }

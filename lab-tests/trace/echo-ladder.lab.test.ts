@@ -31,6 +31,16 @@ const FIXTURE_CONFIG = "lab-tests/trace/fixtures/vitest.failing-fixture.config.t
 const VITEST = path.join(REPO_ROOT, "node_modules", "vitest", "vitest.mjs");
 const TEST_NAME = "expects the echo's client to end in CLOSING (it ends in TIME_WAIT: a deliberate failure)";
 
+// What a failing traced test leaves in its evidence folder, sorted.
+const EVIDENCE_FILES = [
+  "ladder.svg",
+  "ladder.txt",
+  "tables.txt",
+  "tcp-echo.pcap",
+  "timeline.jsonl",
+  "workbench.pcap",
+];
+
 let lab: Lab;
 
 beforeAll(async () => {
@@ -221,14 +231,7 @@ describe("evidence of a failing traced check", () => {
         /trace evidence \(ladder, tables, pcap\) in (.+)$/m.exec(error?.message ?? "")?.[1] ?? "";
       expect(error?.message).toMatch(/to go through SYN_SENT CLOSING; it went through SYN_SENT ESTABLISHED/);
       expect(path.dirname(folder)).toBe(root);
-      expect((await readdir(folder)).sort()).toEqual([
-        "ladder.svg",
-        "ladder.txt",
-        "tables.txt",
-        "tcp-echo.pcap",
-        "timeline.jsonl",
-        "workbench.pcap",
-      ]);
+      expect((await readdir(folder)).sort()).toEqual(EVIDENCE_FILES);
       expect(await readFile(path.join(folder, "ladder.txt"), "utf8")).toContain("■ TIME_WAIT");
       expect(await readFile(path.join(folder, "tables.txt"), "utf8")).toContain("TIME_WAIT");
     } finally {
@@ -278,14 +281,7 @@ describe("a lab test that fails (a fixture run in a child vitest on this lab)", 
       expect(folder, output).toBe(
         path.join(scratchDir, "evidence", "trace", "fixtures", "failing-echo.fixture", slugOf(TEST_NAME)),
       );
-      expect((await readdir(folder)).sort()).toEqual([
-        "ladder.svg",
-        "ladder.txt",
-        "tables.txt",
-        "tcp-echo.pcap",
-        "timeline.jsonl",
-        "workbench.pcap",
-      ]);
+      expect((await readdir(folder)).sort()).toEqual(EVIDENCE_FILES);
       for (const file of await readdir(folder))
         expect((await stat(path.join(folder, file))).size).toBeGreaterThan(0);
 

@@ -71,16 +71,17 @@ describe("TimelineBuilder on a recorded echo, resets and all", () => {
 describe("TimelineBuilder with keepEvents, as a live view records for hours", () => {
   const KEEP = 500;
   const RECORDED = 10_000;
-  const ends = [...ECHO_ENDS];
   const segment = echoSegment;
-
-  it("holds at most a quarter over the bound while recording, and exactly the newest when read", () => {
-    const builder = new TimelineBuilder({
-      ends,
+  const boundedBuilder = () =>
+    new TimelineBuilder({
+      ends: [...ECHO_ENDS],
       originRealtimeNs: 0n,
       statesSource: "kernel",
       keepEvents: KEEP,
     });
+
+  it("holds at most a quarter over the bound while recording, and exactly the newest when read", () => {
+    const builder = boundedBuilder();
     let mostHeld = 0;
     for (let index = 0; index < RECORDED; index++) {
       builder.addSegment("workbench", segment(index));
@@ -97,12 +98,7 @@ describe("TimelineBuilder with keepEvents, as a live view records for hours", ()
   });
 
   it("drops nothing below the bound, and says nothing of drops then", () => {
-    const builder = new TimelineBuilder({
-      ends,
-      originRealtimeNs: 0n,
-      statesSource: "kernel",
-      keepEvents: KEEP,
-    });
+    const builder = boundedBuilder();
     for (let index = 0; index < KEEP; index++) builder.addSegment("workbench", segment(index));
     expect(builder.timeline().events).toHaveLength(KEEP);
     expect(builder.timeline()).not.toHaveProperty("droppedEvents");
