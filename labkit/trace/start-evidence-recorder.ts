@@ -1,11 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { formatSocketTable } from "../socket-table/format-socket-table.ts";
-import { readContainerTable } from "../socket-table/wait-for-socket.ts";
-import { renderLadderSvg } from "./render-ladder-svg.ts";
-import { renderLadderText } from "./render-ladder-text.ts";
 import { startTrace, type TracedLab, type TraceOptions } from "./start-trace.ts";
 import type { Timeline, TraceEvent } from "./trace-event.ts";
+import { writeEvidenceFolder, type EvidenceFiles } from "./write-trace-evidence.ts";
+
+export type { EvidenceFiles };
 
 export interface EvidenceRecorderOptions {
   /** The services whose ends are recorded: both ends of the connections a test makes. */
@@ -19,15 +16,6 @@ export interface EvidenceRecorderOptions {
   /** The trace keeps at most this many of its newest events, however long the file runs. */
   maxEvents?: number;
   helperImage?: string;
-}
-
-/** The files one `write()` made, by kind. */
-export interface EvidenceFiles {
-  ladderText: string;
-  ladderSvg: string;
-  tables: string;
-  timeline: string;
-  pcaps: string[];
 }
 
 /**
@@ -76,34 +64,7 @@ export async function startEvidenceRecorder(
       const recorded = trace.timeline();
       const sinceAtNs = Number(markRealtimeNs - startedRealtimeNs);
       const timeline = lastConnections(recorded, sinceAtNs, maxConnections);
-      await mkdir(folder, { recursive: true });
-      const tables = await Promise.all(
-        timeline.ends.map((end) => readContainerTable(lab.container(end.service))),
-      );
-      const pcaps = timeline.ends.flatMap(({ service }): [string, Uint8Array][] => {
-        const pcap = trace.pcap(service, markRealtimeNs);
-        return pcap && pcap.byteLength > 0 ? [[`${service}.pcap`, pcap]] : [];
-      });
-      const files: [keyof Omit<EvidenceFiles, "pcaps"> | "pcap", string, string | Uint8Array][] = [
-        ["ladderText", "ladder.txt", renderLadderText(timeline)],
-        ["ladderSvg", "ladder.svg", renderLadderSvg(timeline)],
-        ["timeline", "timeline.jsonl", timeline.events.map((event) => `${JSON.stringify(event)}\n`).join("")],
-        [
-          "tables",
-          "tables.txt",
-          tables.map((t) => formatSocketTable(t.entries, { title: t.name })).join("\n\n") + "\n",
-        ],
-        ...pcaps.map(([name, bytes]): ["pcap", string, Uint8Array] => ["pcap", name, bytes]),
-      ];
-      await Promise.all(files.map(([, name, content]) => writeFile(path.join(folder, name), content)));
-      const at = (name: string) => path.join(folder, name);
-      return {
-        ladderText: at("ladder.txt"),
-        ladderSvg: at("ladder.svg"),
-        tables: at("tables.txt"),
-        timeline: at("timeline.jsonl"),
-        pcaps: pcaps.map(([name]) => at(name)),
-      };
+      return writeEvidenceFolder(lab, folder, timeline, (service) => trace.pcap(service, markRealtimeNs));
     },
     stop: async () => {
       await trace.stop();

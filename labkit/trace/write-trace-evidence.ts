@@ -2,13 +2,23 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { formatSocketTable } from "../socket-table/format-socket-table.ts";
-import { readSocketTable } from "../socket-table/read-socket-table.ts";
+import { readContainerTable } from "../socket-table/wait-for-socket.ts";
 import { renderLadderSvg } from "./render-ladder-svg.ts";
 import { renderLadderText } from "./render-ladder-text.ts";
 import type { TracedLab, TraceRecorder } from "./start-trace.ts";
+import type { Timeline } from "./trace-event.ts";
 
 /** Where evidence folders go unless told otherwise (git-ignored, as the lab tests' own are). */
 export const EVIDENCE_ROOT = "lab-evidence";
+
+/** The files one evidence folder holds, by kind. */
+export interface EvidenceFiles {
+  ladderText: string;
+  ladderSvg: string;
+  tables: string;
+  timeline: string;
+  pcaps: string[];
+}
 
 /**
  * Writes what a trace saw into `folder`: the ladder (ladder.txt, ladder.svg), the timeline as JSON
@@ -20,22 +30,41 @@ export async function writeTraceEvidence(
   folder: string,
 ): Promise<string> {
   const timeline = await trace.stop();
+  await writeEvidenceFolder(lab, folder, timeline, (service) => trace.pcap(service));
+  return folder;
+}
+
+/** Writes `timeline`'s ladder and events, its ends' socket tables read now, and each end's capture. */
+export async function writeEvidenceFolder(
+  lab: TracedLab,
+  folder: string,
+  timeline: Timeline,
+  pcapOf: (service: string) => Uint8Array | undefined,
+): Promise<EvidenceFiles> {
   await mkdir(folder, { recursive: true });
   const tables = await Promise.all(
-    timeline.ends.map(async (end) => readSocketTable(lab.container(end.service).id, end.service)),
+    timeline.ends.map((end) => readContainerTable(lab.container(end.service))),
   );
+  const pcaps = timeline.ends.flatMap(({ service }): [string, Uint8Array][] => {
+    const pcap = pcapOf(service);
+    return pcap && pcap.byteLength > 0 ? [[`${service}.pcap`, pcap]] : [];
+  });
   const files: [string, string | Uint8Array][] = [
     ["ladder.txt", renderLadderText(timeline)],
     ["ladder.svg", renderLadderSvg(timeline)],
-    ["timeline.jsonl", timeline.events.map((event) => JSON.stringify(event)).join("\n") + "\n"],
+    ["timeline.jsonl", timeline.events.map((event) => `${JSON.stringify(event)}\n`).join("")],
     ["tables.txt", tables.map((t) => formatSocketTable(t.entries, { title: t.name })).join("\n\n") + "\n"],
-    ...timeline.ends.flatMap(({ service }): [string, Uint8Array][] => {
-      const pcap = trace.pcap(service);
-      return pcap && pcap.byteLength > 0 ? [[`${service}.pcap`, pcap]] : [];
-    }),
+    ...pcaps,
   ];
   await Promise.all(files.map(([name, content]) => writeFile(path.join(folder, name), content)));
-  return folder;
+  const at = (name: string) => path.join(folder, name);
+  return {
+    ladderText: at("ladder.txt"),
+    ladderSvg: at("ladder.svg"),
+    tables: at("tables.txt"),
+    timeline: at("timeline.jsonl"),
+    pcaps: pcaps.map(([name]) => at(name)),
+  };
 }
 
 /**
