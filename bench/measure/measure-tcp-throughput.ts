@@ -90,7 +90,9 @@ async function measureIperf3(lab: Lab, bidir: boolean): Promise<number> {
 async function measureSocat(lab: Lab): Promise<[TcpThroughputResult, TcpThroughputResult]> {
   await using _server = await startHelper(lab, {
     network: `container:${lab.containerId("tcp-echo")}`,
-    command: ["socat", `TCP-LISTEN:${ports.socat},reuseaddr,fork`, "PIPE"],
+    // socat's default 8 KiB write into its own pipe blocks when less is free, and only socat reads
+    // that pipe: it stalled for good in about one run in three. One page per write never blocks there.
+    command: ["socat", "-b", "4096", `TCP-LISTEN:${ports.socat},reuseaddr,fork`, "PIPE"],
     readyPort: { protocol: "tcp", port: ports.socat },
   });
   const node = await echoThroughput(lab, ports.socat, "tcp-throughput-probe.ts");
