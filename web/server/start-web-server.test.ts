@@ -178,6 +178,14 @@ describe("the web server", () => {
     expect(foreign).toMatchObject({ status: 403, body: { error: { code: "ERR_WEB_FORBIDDEN" } } });
   });
 
+  it(`refuses a body above ${WEB_LIMITS.maxBodyBytes} bytes, counted in bytes, not characters`, async () => {
+    await using server = await startWebServer({ lab: fakeLab().lab, bundleDir, port: 0 });
+    // 2,100 two-byte characters: under the bound in characters, over it in bytes.
+    const refused = await post(server, "/api/faults/clear", { pageId: "é".repeat(2_100) });
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: "ERR_WEB_BAD_REQUEST" } } });
+    expect(JSON.stringify(refused.body)).toContain(`a body above ${WEB_LIMITS.maxBodyBytes} bytes`);
+  });
+
   it(`opens at most ${WEB_LIMITS.maxPages} pages, and says so to the next one`, async () => {
     await using server = await startWebServer({ lab: fakeLab().lab, bundleDir, port: 0 });
     const streams = await Promise.all(Array.from({ length: WEB_LIMITS.maxPages }, () => openStream(server)));

@@ -172,13 +172,16 @@ async function listen(server: http.Server, host: string, port: number): Promise<
 async function readBody(request: http.IncomingMessage): Promise<string> {
   if (!(request.headers["content-type"] ?? "").startsWith("application/json"))
     throw new SocklabError("ERR_WEB_BAD_REQUEST", "a POST body must be application/json");
-  let body = "";
-  for await (const chunk of request) {
-    body += String(chunk);
-    if (body.length > WEB_LIMITS.maxBodyBytes)
+  // Counted in bytes and decoded once at the end, so a character split between chunks stays whole.
+  const chunks: Buffer[] = [];
+  let bodyBytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    bodyBytes += chunk.byteLength;
+    if (bodyBytes > WEB_LIMITS.maxBodyBytes)
       throw new SocklabError("ERR_WEB_BAD_REQUEST", `a body above ${WEB_LIMITS.maxBodyBytes} bytes`);
+    chunks.push(chunk);
   }
-  return body;
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function sendJson(response: http.ServerResponse, status: number, data: unknown): void {
