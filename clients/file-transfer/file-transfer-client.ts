@@ -94,6 +94,8 @@ const SERVER_SPOKE = Symbol("server spoke");
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const READ_CHUNK_BYTES = 256 * 1024;
+/** A download starts flushing behind itself every this many bytes, so the fsync at its end finds little to write. */
+const WRITE_BEHIND_SYNC_BYTES = 64 * 1024 * 1024;
 
 /** Connects to a file-transfer server; fails with CONNECT_TIMEOUT or CONNECT_FAILED (cause attached). */
 export async function connectFileTransfer(options: FileTransferClientOptions): Promise<FileTransferClient> {
@@ -370,6 +372,10 @@ export class FileTransferClient {
     this.#decoder.expectBody(reply.size - offset);
     options.onProgress?.(offset, reply.size);
     let received = 0;
+    // One fdatasync at a time runs behind the writes (the disk works while bytes still arrive).
+    let flushedAt = 0;
+    let flushing: Promise<unknown> | undefined;
+    let flushFailure: Error | undefined;
     this.#socket.setTimeout(this.#idleTimeoutMs);
     try {
       for (let event = await this.#nextEvent(); event.kind !== "bodyEnd"; event = await this.#nextEvent()) {
@@ -380,8 +386,21 @@ export class FileTransferClient {
         hash.update(event.chunk);
         await written;
         received += event.chunk.length;
+        if (received - flushedAt >= WRITE_BEHIND_SYNC_BYTES && flushing === undefined) {
+          flushedAt = received;
+          // A write-back error is reported once per open file: kept here, so the final sync cannot miss it.
+          flushing = partial.datasync().then(
+            () => (flushing = undefined),
+            (error: unknown) => {
+              flushFailure ??= error instanceof Error ? error : new Error(String(error));
+              flushing = undefined;
+            },
+          );
+        }
         options.onProgress?.(offset + received, reply.size);
       }
+      await flushing;
+      if (flushFailure !== undefined) throw flushFailure;
     } finally {
       this.#socket.setTimeout(0);
     }
