@@ -15,10 +15,19 @@ const MIB = 2 ** 20;
 const RSS_SAMPLE_MS = 500;
 
 type Phase =
-  "socklab" | "nc-up" | "nc-down" | "nc-down-synced" | "nc-down-hashed" | "seeds-up" | "seeds-down";
+  | "socklab"
+  | "nc-up"
+  | "nc-up-synced"
+  | "nc-down"
+  | "nc-down-synced"
+  | "nc-down-hashed"
+  | "seeds-up"
+  | "seeds-down";
 
 const SEEDS = "nc + sha256sum";
 const PORT = fileTransfer.ncPort;
+// The upload's fsync bound: receive, fsync the file, then say so over a second connection.
+const NC_SYNCED_RECEIVER = `nc -l -p ${PORT} > /data/nc-bench.bin && sync /data/nc-bench.bin && echo synced | nc -N -l -p ${PORT}`;
 // The far end of the seeds' way: hash after receiving and say it; or hash (after a go) and say it, then send.
 const SEEDS_RECEIVER = `nc -l -p ${PORT} > /data/seeds-bench.bin && sha256sum /data/seeds-bench.bin | nc -N -l -p ${PORT}`;
 const SEEDS_SENDER = `nc -l -p ${PORT} > /dev/null && sha256sum /data/seeds-bench.bin | nc -N -l -p ${PORT} && nc -N -l -p ${PORT} < /data/seeds-bench.bin`;
@@ -48,6 +57,7 @@ export async function measureFileTransfer(lab: Lab): Promise<BenchRow[]> {
     }, RSS_SAMPLE_MS);
     const socklab = await runPhase(lab, scratch, "socklab").finally(() => clearInterval(sampler));
     const ncUp = await ncPhase(lab, scratch, "nc-up", `nc -l -p ${PORT} > /data/nc-bench.bin`);
+    const ncUpSynced = await ncPhase(lab, scratch, "nc-up-synced", NC_SYNCED_RECEIVER);
     const ncSender = `nc -N -l -p ${PORT} < /data/nc-bench.bin`;
     const ncDown = await ncPhase(lab, scratch, "nc-down", ncSender);
     const ncDownSynced = await ncPhase(lab, scratch, "nc-down-synced", ncSender);
@@ -55,7 +65,7 @@ export async function measureFileTransfer(lab: Lab): Promise<BenchRow[]> {
     const seedsUp = await ncPhase(lab, scratch, "seeds-up", SEEDS_RECEIVER);
     const seedsDown = await ncPhase(lab, scratch, "seeds-down", SEEDS_SENDER);
     const gbps = (bytesPerSecond: number): string => `${(bytesPerSecond / GB).toFixed(2)} GB/s`;
-    const note = `1 GiB of random bytes. Upload: the client reads the file once, hashing as it sends, and sends the hash in a trailer; the server hashes and writes every byte, fsyncs, checks the hash, then renames. Download: the client hashes, writes and fsyncs. nc neither hashes nor syncs; the seeds' way hashes with sha256sum before sending and after receiving, one after the other, and syncs nothing. The seeds' order through socklab's client (hash first, the file read twice): ${gbps(socklab.uploadHashFirstBytesPerSecond)}. SHA-256 alone in the client's Node: ${gbps(socklab.hashBytesPerSecond)}`;
+    const note = `1 GiB of random bytes. Upload: the client reads the file once, hashing as it sends, and sends the hash in a trailer; the server hashes and writes every byte, fsyncs, checks the hash, then renames. Download: the client hashes, writes and fsyncs. nc neither hashes nor syncs; the seeds' way hashes with sha256sum before sending and after receiving, one after the other, and syncs nothing. The seeds' order through socklab's client (hash first, the file read twice): ${gbps(socklab.uploadHashFirstBytesPerSecond)}. SHA-256 alone in the client's Node: ${gbps(socklab.hashBytesPerSecond)}. Bound measured in the same run: nc into the service's volume, then fsync there: ${gbps(ncUpSynced.uploadBytesPerSecond)} (socklab ${(socklab.uploadBytesPerSecond / ncUpSynced.uploadBytesPerSecond).toFixed(2)}x it)`;
     const upload = socklab.uploadBytesPerSecond;
     const download = socklab.downloadBytesPerSecond;
     return [

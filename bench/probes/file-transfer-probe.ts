@@ -12,7 +12,15 @@ import { open, rm, stat } from "node:fs/promises";
 import type * as ClientModule from "../../clients/file-transfer/file-transfer-client.ts";
 
 interface Options {
-  phase: "socklab" | "nc-up" | "nc-down" | "nc-down-synced" | "nc-down-hashed" | "seeds-up" | "seeds-down";
+  phase:
+    | "socklab"
+    | "nc-up"
+    | "nc-up-synced"
+    | "nc-down"
+    | "nc-down-synced"
+    | "nc-down-hashed"
+    | "seeds-up"
+    | "seeds-down";
   host: string;
   port: number;
   ncPort: number;
@@ -184,6 +192,15 @@ const PHASES: Record<Options["phase"], () => Promise<PhaseResult>> = {
   socklab: socklabPhase,
   "seeds-up": seedsUp,
   "seeds-down": seedsDown,
+  // The far end fsyncs what it got, then says so on a second connection: the upload's fsync bound.
+  "nc-up-synced": async () => {
+    const uploadBytesPerSecond = await timed(async () => {
+      await nc(["-N", options.host, String(options.ncPort)], { input: SOURCE });
+      const said = await fetchLine();
+      if (said !== "synced") throw new Error(`nc-up-synced: the far end said ${JSON.stringify(said)}`);
+    });
+    return { ...NONE, uploadBytesPerSecond };
+  },
   "nc-up": async () => ({
     ...NONE,
     uploadBytesPerSecond: await timed(() =>
