@@ -67,6 +67,10 @@ RUN --mount=type=secret,id=build_ca \
     npm "$([ -f package-lock.json ] && echo ci || echo install)" --omit=dev --omit=peer --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY protocol/ protocol/
 COPY clients/ clients/
+# The clients as the services run them, JavaScript: the bench's file-transfer probe loads this one,
+# so that the client's RSS is not the type stripper's (20 to 35 MiB, as for the services).
+COPY --from=service-js /app/protocol/ js/protocol/
+COPY --from=service-js /app/clients/ js/clients/
 COPY labkit/ labkit/
 COPY cli/ cli/
 # The CLI's `web` command loads the page's server (socklab web itself runs on the host).

@@ -12,7 +12,15 @@ import { open, rm, stat } from "node:fs/promises";
 import type * as ClientModule from "../../clients/file-transfer/file-transfer-client.ts";
 
 interface Options {
-  phase: "socklab" | "nc-up" | "nc-down" | "seeds-up" | "seeds-down";
+  phase:
+    | "socklab"
+    | "nc-up"
+    | "nc-up-synced"
+    | "nc-down"
+    | "nc-down-synced"
+    | "nc-down-hashed"
+    | "seeds-up"
+    | "seeds-down";
   host: string;
   port: number;
   ncPort: number;
@@ -31,7 +39,8 @@ export interface FileTransferProbeResult {
 
 const SOURCE = "/scratch/source.bin";
 const DOWNLOADED = "/scratch/downloaded.bin";
-const CLIENT_MODULE = "/app/clients/file-transfer/file-transfer-client.ts";
+// Compiled like the services (the Dockerfile's service-js stage): a .ts import would load the type stripper.
+const CLIENT_MODULE = "/app/js/clients/file-transfer/file-transfer-client.js";
 const options = JSON.parse(process.argv[1] ?? "{}") as Options;
 
 // Random bytes repeated: cheap to write, and nothing on the path compresses or deduplicates them.
@@ -155,23 +164,52 @@ async function retry(action: () => Promise<void>, deadlineMs = 30_000): Promise<
   }
 }
 
-async function nc(args: string[], stdio: { input?: string; output?: string }): Promise<void> {
-  const redirect = `${stdio.input ? ` < ${stdio.input}` : ""}${stdio.output ? ` > ${stdio.output}` : ""}`;
+async function nc(
+  args: string[],
+  stdio: { input?: string; output?: string; pipeline?: string },
+): Promise<void> {
+  const redirect = `${stdio.input ? ` < ${stdio.input}` : ""}${stdio.output ? ` > ${stdio.output}` : ""}${stdio.pipeline ? ` ${stdio.pipeline}` : ""}`;
   const child = spawn("sh", ["-c", `timeout 300 nc ${args.join(" ")}${redirect}`], { stdio: "inherit" });
   const [code] = (await once(child, "exit")) as [number | null];
   if (code !== 0) throw new Error(`nc ${args.join(" ")} exited ${code ?? "on a signal"}`);
+}
+
+// SHA-256 of stdin in Node (the client's hash), printed: the seeds' sha256sum here lacks SHA extensions.
+const HASH_STDIN = `node -e 'const h = require("node:crypto").createHash("sha256"); process.stdin.on("data", (d) => h.update(d)).on("end", () => console.log(h.digest("hex")))'`;
+
+/** nc into a file, then more of socklab's work in other processes: a measured bound for its download. */
+async function ncDownThen(pipeline: string): Promise<PhaseResult> {
+  const downloadBytesPerSecond = await timed(() =>
+    nc(["-d", options.host, String(options.ncPort)], { pipeline }),
+  );
+  const got = (await stat(DOWNLOADED)).size;
+  if (got !== options.sizeBytes) throw new Error(`nc delivered ${got} of ${options.sizeBytes} bytes`);
+  await rm(DOWNLOADED);
+  return { ...NONE, downloadBytesPerSecond };
 }
 
 const PHASES: Record<Options["phase"], () => Promise<PhaseResult>> = {
   socklab: socklabPhase,
   "seeds-up": seedsUp,
   "seeds-down": seedsDown,
+  // The far end fsyncs what it got, then says so on a second connection: the upload's fsync bound.
+  "nc-up-synced": async () => {
+    const uploadBytesPerSecond = await timed(async () => {
+      await nc(["-N", options.host, String(options.ncPort)], { input: SOURCE });
+      const said = await fetchLine();
+      if (said !== "synced") throw new Error(`nc-up-synced: the far end said ${JSON.stringify(said)}`);
+    });
+    return { ...NONE, uploadBytesPerSecond };
+  },
   "nc-up": async () => ({
     ...NONE,
     uploadBytesPerSecond: await timed(() =>
       nc(["-N", options.host, String(options.ncPort)], { input: SOURCE }),
     ),
   }),
+  // The fsync socklab's download ends with; then the hash too, in its own process beside nc (tee).
+  "nc-down-synced": () => ncDownThen(`> ${DOWNLOADED} && sync ${DOWNLOADED}`),
+  "nc-down-hashed": () => ncDownThen(`| tee ${DOWNLOADED} | ${HASH_STDIN} > /dev/null && sync ${DOWNLOADED}`),
   "nc-down": async () => {
     const downloadBytesPerSecond = await timed(() =>
       nc(["-d", options.host, String(options.ncPort)], { output: DOWNLOADED }),

@@ -1,5 +1,4 @@
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { basename, dirname, join } from "node:path";
@@ -95,6 +94,8 @@ const SERVER_SPOKE = Symbol("server spoke");
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const READ_CHUNK_BYTES = 256 * 1024;
+/** A download starts flushing behind itself every this many bytes, so the fsync at its end finds little to write. */
+const WRITE_BEHIND_SYNC_BYTES = 64 * 1024 * 1024;
 
 /** Connects to a file-transfer server; fails with CONNECT_TIMEOUT or CONNECT_FAILED (cause attached). */
 export async function connectFileTransfer(options: FileTransferClientOptions): Promise<FileTransferClient> {
@@ -371,6 +372,10 @@ export class FileTransferClient {
     this.#decoder.expectBody(reply.size - offset);
     options.onProgress?.(offset, reply.size);
     let received = 0;
+    // One fdatasync at a time runs behind the writes (the disk works while bytes still arrive).
+    let flushedAt = 0;
+    let flushing: Promise<unknown> | undefined;
+    let flushFailure: Error | undefined;
     this.#socket.setTimeout(this.#idleTimeoutMs);
     try {
       for (let event = await this.#nextEvent(); event.kind !== "bodyEnd"; event = await this.#nextEvent()) {
@@ -381,8 +386,21 @@ export class FileTransferClient {
         hash.update(event.chunk);
         await written;
         received += event.chunk.length;
+        if (received - flushedAt >= WRITE_BEHIND_SYNC_BYTES && flushing === undefined) {
+          flushedAt = received;
+          // A write-back error is reported once per open file: kept here, so the final sync cannot miss it.
+          flushing = partial.datasync().then(
+            () => (flushing = undefined),
+            (error: unknown) => {
+              flushFailure ??= error instanceof Error ? error : new Error(String(error));
+              flushing = undefined;
+            },
+          );
+        }
         options.onProgress?.(offset + received, reply.size);
       }
+      await flushing;
+      if (flushFailure !== undefined) throw flushFailure;
     } finally {
       this.#socket.setTimeout(0);
     }
@@ -454,20 +472,21 @@ export class FileTransferClient {
     const unlessServerSpeaks = this.#watchServer();
     let sent = 0;
     this.#socket.setTimeout(this.#idleTimeoutMs);
+    // One socket write outstanding while the source reads the next chunk; a chunk is written before
+    // the one two after it is asked for, so a source may reuse its memory then (readFileFrom does).
+    let writing: Promise<void> = Promise.resolve();
     try {
       while (sent < bytes) {
         const next = await this.#nextSourceChunk(unlessServerSpeaks(chunks.next()), sent);
         if (next.done === true) break;
         const part = next.value.subarray(0, bytes - sent);
         hash?.update(part);
-        if (!this.#socket.write(part)) {
-          await waitForDrain(this.#socket).catch(async (error: unknown) => {
-            throw await this.#explainLoss(asSocklabError(error));
-          });
-        }
+        await writing;
+        writing = this.#writeBody(part);
         sent += part.length;
         onSent(sent);
       }
+      await writing;
     } finally {
       this.#socket.setTimeout(0);
       chunks.return(undefined).catch(() => undefined);
@@ -478,6 +497,18 @@ export class FileTransferClient {
       );
     }
     return sent;
+  }
+
+  /** Resolves when the socket has handed `part` to the kernel; a failure says why the server ended it, if it did. */
+  #writeBody(part: Uint8Array): Promise<void> {
+    const written = new Promise<void>((resolve, reject) => {
+      this.#socket.write(part, (error) => (error ? reject(asSocklabError(error)) : resolve()));
+    }).catch(async (error: unknown) => {
+      throw await this.#explainLoss(asSocklabError(error));
+    });
+    // Awaited on the next chunk; marked handled now, so a failure while the source reads is not "unhandled".
+    written.catch(() => undefined);
+    return written;
   }
 
   /**
@@ -631,15 +662,13 @@ class ResumedHashMismatch extends SocklabError {
 
 /** Size and SHA-256 of a file, read once in chunks. */
 async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of createReadStream(path, {
-    highWaterMark: READ_CHUNK_BYTES,
-  }) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    return { size, sha256: (await hashRange(handle, size)).digest("hex") };
+  } finally {
+    await handle.close();
   }
-  return { size, sha256: hash.digest("hex") };
 }
 
 /** Feeds a file's first `bytes` bytes to `hash` (a new one by default) and returns it. */
@@ -681,23 +710,32 @@ async function* skipBytes(
   }
 }
 
-/** A file from `offset` to `size`; its first `offset` bytes, which the server holds, are only hashed. */
+/**
+ * A file from `offset` to `size`; its first `offset` bytes, which the server holds, are only hashed.
+ * Two buffers take turns, so an upload makes no garbage the size of the file: a chunk's buffer is
+ * read into again when the chunk two after it is asked for, by which time #sendBody has waited for
+ * the socket to take it.
+ */
 async function* readFileFrom(
   path: string,
   offset: number,
   size: number,
   hash: Hash | undefined,
 ): AsyncGenerator<Uint8Array> {
-  if (hash !== undefined && offset > 0) {
-    const handle = await open(path, "r");
-    try {
-      await hashRange(handle, offset, hash);
-    } finally {
-      await handle.close();
+  const handle = await open(path, "r");
+  try {
+    if (hash !== undefined && offset > 0) await hashRange(handle, offset, hash);
+    const buffers = [new Uint8Array(READ_CHUNK_BYTES), new Uint8Array(READ_CHUNK_BYTES)];
+    for (let position = offset, turn = 0; position < size; turn += 1) {
+      const buffer = buffers[turn % 2] as Uint8Array;
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield buffer.subarray(0, bytesRead);
     }
+  } finally {
+    await handle.close();
   }
-  if (size > offset)
-    yield* createReadStream(path, { start: offset, end: size - 1, highWaterMark: READ_CHUNK_BYTES });
 }
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
