@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rejectsWith } from "../test-support/rejects-with.ts";
 import { learnerServerRunArgs } from "./learner-server-run-args.ts";
 import { resolveLearnerServer } from "./resolve-learner-server.ts";
 
@@ -58,9 +59,9 @@ describe("resolveLearnerServer", () => {
   });
 
   it("refuses a file that the container's user could not read, naming it and the fix", async () => {
-    await expect(resolveLearnerServer(path.join(dir, "private"))).rejects.toMatchObject({
+    await rejectsWith(resolveLearnerServer(path.join(dir, "private")), {
       code: "ERR_USAGE",
-      message: expect.stringMatching(/server\.py is not readable by others \(mode 0600\).*chmod o\+r/),
+      message: /server\.py is not readable by others \(mode 0600\).*chmod o\+r/,
     });
   });
 });
