@@ -1,3 +1,4 @@
+import { hostSocklabCommand } from "../output/invoked-as.ts";
 import { CheckFailure, type CheckPass } from "./check-failure.ts";
 import type { CheckOptions, CheckProgress } from "./check-options.ts";
 import type { SsTcpSocket } from "./parse-ss-tcp.ts";
@@ -5,7 +6,7 @@ import { watchSockets, workbenchSocketsTo, type SocketsTo } from "./watch-workbe
 
 const STEP_1 =
   "step 1: `python3 idle.py on` and `python3 idle.py off`, in two workbench terminals, both left running";
-const STEP_3 = "step 3: `npx socklab fault partition tcp-echo workbench --seconds 60` on the host";
+const STEP_3 = `step 3: \`${hostSocklabCommand("fault partition tcp-echo workbench --seconds 60")}\` on the host`;
 // idle.py sets TCP_KEEPIDLE to 2 s; the default, 7200 s, would mean no probe during the exercise.
 const KEEPIDLE_MAX_MS = 2_000;
 

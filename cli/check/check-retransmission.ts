@@ -1,11 +1,11 @@
+import { hostSocklabCommand } from "../output/invoked-as.ts";
 import { CheckFailure, type CheckPass } from "./check-failure.ts";
 import type { CheckOptions, CheckProgress } from "./check-options.ts";
 import type { SsTcpSocket } from "./parse-ss-tcp.ts";
 import { watchSockets, workbenchSocketsTo, type SocketsTo } from "./watch-workbench-sockets.ts";
 
 const STEP_1 = "step 1: `socat - TCP:tcp-echo:7` in a workbench terminal, left running";
-const STEP_3 =
-  "step 3: `npx socklab fault blackhole tcp-echo --direction in --port 7 --seconds 60` on the host, then type a line in socat";
+const STEP_3 = `step 3: \`${hostSocklabCommand("fault blackhole tcp-echo --direction in --port 7 --seconds 60")}\` on the host, then type a line in socat`;
 const STEP_4 = "step 4: Ctrl-C on the fault command removes the blackhole (or wait out its --seconds)";
 // The doublings the check wants to see in a row: 3 timeouts, e.g. rto 408, 816, 1632 ms.
 const BACKOFFS_IN_A_ROW = 3;
