@@ -45,7 +45,22 @@ describe("check 10: the RTO under a blackhole", () => {
   it("fails when the fault is gone before the third timeout", async () => {
     const sockets = scriptedSockets([idle, lost(1, 408), lost(2, 816), idle]);
     await rejectsWith(checkRetransmission(OPTIONS, quiet, sockets), {
-      message: "backed off 2 time(s) in a row to tcp-echo:7, not 3",
+      message: "the RTO to tcp-echo:7 backed off 2 time(s) in a row, not 3",
+    });
+  });
+
+  it("passes when a level went unseen between two polls, the RTO having doubled at each timeout between", async () => {
+    const sockets = scriptedSockets([idle, lost(1, 408), lost(3, 1632), idle]);
+    const passed = await checkRetransmission(OPTIONS, quiet, sockets);
+    expect(passed.facts).toContain(
+      "the RTO doubled at each timeout: backoff 1 rto 408 ms, backoff 3 rto 1632 ms",
+    );
+  });
+
+  it("fails when a level went unseen and the RTO did not double at each timeout between", async () => {
+    const sockets = scriptedSockets([idle, lost(1, 408), lost(3, 816), idle]);
+    await rejectsWith(checkRetransmission(OPTIONS, quiet, sockets), {
+      message: "the RTO went from 408 ms (backoff 1) to 816 ms (backoff 3): ×2.00, not ×4",
     });
   });
 

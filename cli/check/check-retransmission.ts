@@ -7,8 +7,10 @@ import { watchSockets, workbenchSocketsTo, type SocketsTo } from "./watch-workbe
 const STEP_1 = "step 1: `socat - TCP:tcp-echo:7` in a workbench terminal, left running";
 const STEP_3 = `step 3: \`${hostSocklabCommand("fault blackhole tcp-echo --direction in --port 7 --seconds 60")}\` on the host, then type a line in socat`;
 const STEP_4 = "step 4: Ctrl-C on the fault command removes the blackhole (or wait out its --seconds)";
-// The doublings the check wants to see in a row: 3 timeouts, e.g. rto 408, 816, 1632 ms.
-const BACKOFFS_IN_A_ROW = 3;
+// The timeouts in a row the check waits for (backoff 3: rto 408, 816, 1632 ms), of which it must
+// have seen two levels at least; a level that lasted less than its poll may go unseen.
+const BACKOFF_WANTED = 3;
+const LEVELS_SEEN = 2;
 // The kernel doubles the RTO exactly (up to its 120 s cap); ss rounds it to the millisecond.
 const DOUBLING_TOLERANCE = 0.05;
 
@@ -50,15 +52,17 @@ export async function checkRetransmission(
     read,
     (sockets, atMs) => {
       for (const socket of sockets) record(history, socket, atMs);
-      mostInARow = Math.max(mostInARow, ...[...history.values()].map((seen) => seen.length));
-      return [...history.entries()].find(([, seen]) => seen.length >= BACKOFFS_IN_A_ROW);
+      mostInARow = Math.max(mostInARow, ...[...history.values()].map((seen) => seen.at(-1)?.backoff ?? 0));
+      return [...history.entries()].find(
+        ([, seen]) => seen.length >= LEVELS_SEEN && (seen.at(-1)?.backoff ?? 0) >= BACKOFF_WANTED,
+      );
     },
     options.timeoutMs,
   );
   if (!backedOff) throw noBackoff(mostInARow, where, options.timeoutMs);
   const [local, seen] = backedOff;
   requireDoubling(seen);
-  progress(`the RTO doubled ${seen.length} times in a row; now ${STEP_4}`);
+  progress(`the RTO backed off to backoff ${seen.at(-1)?.backoff ?? 0}; now ${STEP_4}`);
   const through = await watchSockets(
     read,
     (sockets, atMs) => {
@@ -85,8 +89,8 @@ export async function checkRetransmission(
   };
 }
 
-// Each new backoff level of each connection, with the RTO it came with; a level reached again
-// after the timer was reset starts the row over.
+// Each new backoff level of each connection, with the RTO it came with; a timer reset (the bytes
+// acknowledged) or a lower level starts the row over.
 function record(history: Map<string, Backoff[]>, socket: SsTcpSocket, atMs: number): void {
   const backoff = Number(socket.info["backoff"] ?? 0);
   const rtoMs = Number(socket.info["rto"]);
@@ -97,7 +101,7 @@ function record(history: Map<string, Backoff[]>, socket: SsTcpSocket, atMs: numb
     return;
   }
   if (last && backoff === last.backoff) return;
-  const row = last && backoff === last.backoff + 1 ? seen : [];
+  const row = last && backoff > last.backoff ? seen : [];
   history.set(socket.local, [...row, { backoff, rtoMs, atMs }]);
 }
 
@@ -106,9 +110,10 @@ function requireDoubling(seen: readonly Backoff[]): void {
     const before = seen[i - 1] as Backoff;
     const after = seen[i] as Backoff;
     const ratio = after.rtoMs / before.rtoMs;
-    if (Math.abs(ratio - 2) > 2 * DOUBLING_TOLERANCE)
+    const doubled = 2 ** (after.backoff - before.backoff);
+    if (Math.abs(ratio - doubled) > doubled * DOUBLING_TOLERANCE)
       throw new CheckFailure(
-        `the RTO went from ${before.rtoMs} ms (backoff ${before.backoff}) to ${after.rtoMs} ms (backoff ${after.backoff}): ×${ratio.toFixed(2)}, not ×2`,
+        `the RTO went from ${before.rtoMs} ms (backoff ${before.backoff}) to ${after.rtoMs} ms (backoff ${after.backoff}): ×${ratio.toFixed(2)}, not ×${doubled}`,
         "`ss -tino dst tcp-echo` in the workbench, a few times a second: rto: and backoff: of the connection",
       );
   }
@@ -118,7 +123,7 @@ function noBackoff(most: number, where: string, timeoutMs: number): CheckFailure
   return new CheckFailure(
     most === 0
       ? `no byte sent to ${where} went unacknowledged long enough to be resent within ${timeoutMs} ms`
-      : `the RTO backed off ${most} time(s) in a row to ${where}, not ${BACKOFFS_IN_A_ROW}, within ${timeoutMs} ms (was the fault removed that soon?)`,
+      : `the RTO to ${where} backed off ${most} time(s) in a row, not ${BACKOFF_WANTED}, within ${timeoutMs} ms (was the fault removed that soon?)`,
     STEP_3,
   );
 }
