@@ -1,3 +1,4 @@
+import { hostSocklabCommand, socklabCommand } from "../output/invoked-as.ts";
 import { randomBytes } from "node:crypto";
 import { setTimeout as pause } from "node:timers/promises";
 import { describeEndpoint, openByteStream, type ByteStream, type Endpoint } from "./byte-stream.ts";
@@ -6,8 +7,7 @@ import type { CheckOptions } from "./check-options.ts";
 
 export const FRAMING_SERVER_PORT = 9004;
 const HEADER_BYTES = 4;
-const START_HINT =
-  "start your server: `socklab run frame_echo.py --port 9004` then `check 4 --host frame-echo`, or `python3 frame_echo.py` in the workbench";
+const START_HINT = `start your server: \`${hostSocklabCommand("run frame_echo.py --port 9004")}\` on the host, then \`${socklabCommand("check 4 --host frame-echo")}\`; or \`python3 frame_echo.py\` in the workbench`;
 const BYTE_ORDER_HINT =
   "the length prefix: struct.pack('!I', n) / struct.unpack('!I', header), 4 bytes, big-endian (network order)";
 const RECV_LOOP_HINT =

@@ -1,3 +1,4 @@
+import { hostSocklabCommand, socklabCommand } from "../output/invoked-as.ts";
 import { randomBytes } from "node:crypto";
 import { setTimeout as pause } from "node:timers/promises";
 import { describeEndpoint, openByteStream, type ByteStream, type Endpoint } from "./byte-stream.ts";
@@ -5,8 +6,7 @@ import { CheckFailure, type CheckPass } from "./check-failure.ts";
 import type { CheckOptions } from "./check-options.ts";
 
 export const SELECT_SERVER_PORT = 9008;
-const START_HINT =
-  "start your server: `socklab run select_echo.py --port 9008` then `check 8 --host select-echo`, or `python3 select_echo.py` in the workbench; listen(128), so that 100 connections can wait to be accepted";
+const START_HINT = `start your server: \`${hostSocklabCommand("run select_echo.py --port 9008")}\` on the host, then \`${socklabCommand("check 8 --host select-echo")}\`; or \`python3 select_echo.py\` in the workbench; listen(128), so that 100 connections can wait to be accepted`;
 const ONE_AT_A_TIME_HINT =
   "your loop: select.select([listener, *clients], [], []) and serve whichever is readable; never block in accept() or recv() on one client";
 

@@ -31,8 +31,13 @@ export function registerCheckCommand(program: Command): void {
     .command("check")
     .description("grade your own work for exercise N against the running lab: PASS, or FAIL with the reason")
     .argument("<exercise>", "the exercise's number")
-    .option("--host <host>", "where your server runs (4, 8: default 127.0.0.1, the workbench itself)")
-    .addOption(new Option("--port <port>", "its port (4: 9004, 8: 9008)").argParser(positiveInt))
+    .option(
+      "--host <host>",
+      "where your server runs (4, 8: default 127.0.0.1, the workbench itself), or the service watched (10 to 12: tcp-echo)",
+    )
+    .addOption(
+      new Option("--port <port>", "its port (4: 9004, 8: 9008, 10, 11: 7, 12: 7103)").argParser(positiveInt),
+    )
     .option("--nick <nick>", "6: the nick your chat client uses")
     .option("--name <name>", "7: the name you uploaded (default blob.bin)")
     .option("--file <path>", "7: your local copy, to compare (default: NAME, if it is here)")
@@ -56,6 +61,7 @@ Examples:
   socklab check 4
   socklab check 6 --nick alice
   socklab check 8 --host my-select-server --port 9008
+  socklab check 10   (then blackhole tcp-echo and type a line: it watches the RTO double)
 Exit codes: 0 PASS, 1 FAIL, 2 no check for that exercise or bad arguments, 5 lab not running.`,
     )
     .action(async (exercise: string, flags: CheckFlags) => {

@@ -14,6 +14,10 @@ beforeAll(async () => {
   await writeFile(path.join(dir, "server.py"), "print('hi')\n");
   await writeFile(path.join(dir, "notes.txt"), "not a program\n");
   await mkdir(path.join(dir, "empty-folder"));
+  await mkdir(path.join(dir, "2fast"));
+  await writeFile(path.join(dir, "2fast", "server.js"), "\n");
+  await mkdir(path.join(dir, "closed"));
+  await writeFile(path.join(dir, "closed", "main.py"), "\n", { mode: 0o600 });
 });
 
 afterEach(async () => {
@@ -43,6 +47,16 @@ describe("socklab run: refused before anything starts", () => {
       "a name that is no host name",
       ["run", "server.py", "--name", "My_Server"],
       "socklab: ERR_USAGE: --name My_Server",
+    ],
+    [
+      "a folder whose name is no host name, saying to choose one",
+      ["run", "2fast"],
+      'socklab: ERR_USAGE: 2fast gives the name "2fast": a name in the lab has lowercase letters, digits and -, starting with a letter (at most 31); choose one with --name',
+    ],
+    [
+      "a file that the container's user could not read",
+      ["run", "closed"],
+      /socklab: ERR_USAGE: closed\/main\.py is not readable by others \(mode 0600\); .*chmod o\+r/,
     ],
     ["a port out of range", ["run", "server.py", "--port", "70000"], "expected PORT or PORT/udp"],
     ["a port of another protocol", ["run", "server.py", "--port", "53/sctp"], "expected PORT or PORT/udp"],

@@ -1,6 +1,4 @@
 import { execFile } from "node:child_process";
-import { readdir, stat } from "node:fs/promises";
-import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -15,9 +13,12 @@ import {
 } from "../lab/learner-server-run-args.ts";
 import type { ServiceStatus } from "../lab/read-lab-status.ts";
 import { requireRunningLab } from "../lab/require-running-lab.ts";
+import {
+  MAX_FOLDER_FILES,
+  MAX_NEIGHBOUR_SOURCES,
+  resolveLearnerServer,
+} from "../lab/resolve-learner-server.ts";
 import { insideWorkbench } from "../lab/run-in-workbench.ts";
-import { checkUploadSource } from "../local-files/check-upload-source.ts";
-import { localFileError } from "../local-files/local-file-error.ts";
 import { socklabCommand } from "../output/invoked-as.ts";
 
 const execFileAsync = promisify(execFile);
@@ -27,18 +28,6 @@ interface RunOptions {
   port: LearnerServerPort[];
 }
 
-// What runs a file, by its extension (Node 24 runs .ts by stripping the types).
-// A bound on what one run mounts beside its file: a folder of modules, not a whole home.
-const MAX_NEIGHBOUR_SOURCES = 64;
-const INTERPRETER_BY_EXTENSION: Readonly<Record<string, readonly string[]>> = {
-  ".py": ["python3", "-u"],
-  ".js": ["node"],
-  ".mjs": ["node"],
-  ".cjs": ["node"],
-  ".ts": ["node"],
-};
-// In a folder, the first of these that exists is the server.
-const FOLDER_ENTRY_FILES = ["main.py", "server.py", "main.js", "server.js", "index.js"] as const;
 // A DNS label, so that the workbench reaches it by name.
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 const LISTEN_TIMEOUT_MS = 15_000;
@@ -53,7 +42,10 @@ export function registerRunCommands(program: Command): void {
       "<file>",
       "server.py, server.js, or a folder with main.py, server.py, main.js, server.js or index.js",
     )
-    .option("--name <name>", "its name in the lab, which the workbench reaches (default: the file's name)")
+    .option(
+      "--name <name>",
+      "its name in the lab, which the workbench reaches (default: the folder's name, or the file's without its extension)",
+    )
     .addOption(
       new Option(
         "--port <port>",
@@ -66,7 +58,9 @@ export function registerRunCommands(program: Command): void {
       "after",
       `
 A file comes with the files beside it in its language (up to ${MAX_NEIGHBOUR_SOURCES}), read-only, so that it
-imports them as \`python3 FILE\` would (exercise 4's frame_echo.py and framing.py).
+imports them as \`python3 FILE\` would (exercise 4's frame_echo.py and framing.py); a folder comes
+whole (up to ${MAX_FOLDER_FILES} files, hidden ones left out), and is named after itself: ./my-chat is my-chat.
+The files must be readable by others (chmod o+r); their folders need not be.
 It runs as an unprivileged user with no capabilities and a read-only root, on the lab's network, so
 the workbench reaches it by NAME; status and netstat show it; stop NAME or down removes it.
 Examples:
@@ -106,12 +100,13 @@ function collectPort(text: string, previous: LearnerServerPort[]): LearnerServer
 }
 
 async function run(file: string, options: RunOptions): Promise<number> {
-  const { hostPath, entryFile, neighbours, interpreter } = await resolveServer(file);
-  const name = options.name ?? defaultName(entryFile ?? hostPath);
+  const server = await resolveLearnerServer(file);
+  const name = options.name ?? server.defaultName;
   if (!NAME_PATTERN.test(name)) {
+    const given = options.name === undefined ? `${file} gives the name "${name}"` : `--name ${name}`;
     throw new SocklabError(
       "ERR_USAGE",
-      `--name ${name}: a name in the lab has lowercase letters, digits and -, starting with a letter (at most 31)`,
+      `${given}: a name in the lab has lowercase letters, digits and -, starting with a letter (at most 31)${options.name === undefined ? "; choose one with --name" : ""}`,
     );
   }
   const { running, project, network } = await labOfWorkbench();
@@ -127,10 +122,9 @@ async function run(file: string, options: RunOptions): Promise<number> {
     project,
     network,
     name,
-    hostPath,
-    ...(entryFile === undefined ? {} : { entryFile }),
-    ...(neighbours === undefined ? {} : { neighbours }),
-    interpreter,
+    files: server.files,
+    entryFile: server.entryFile,
+    interpreter: server.interpreter,
     ports: options.port,
   });
   await docker(args);
@@ -185,64 +179,6 @@ async function labOfWorkbench(): Promise<{ running: ServiceStatus[]; project: st
     ])
   ).trim();
   return { running, project, network };
-}
-
-// A file runs by its extension; a folder by the first entry file it holds.
-async function resolveServer(file: string): Promise<{
-  hostPath: string;
-  entryFile?: string;
-  neighbours?: string[];
-  interpreter: readonly string[];
-}> {
-  const hostPath = path.resolve(file);
-  const stats = await stat(file).catch((error: unknown) => {
-    throw localFileError(error, `cannot read ${file}`);
-  });
-  if (stats.isDirectory()) {
-    for (const entryFile of FOLDER_ENTRY_FILES) {
-      const found = await stat(path.join(hostPath, entryFile)).catch(() => undefined);
-      if (found?.isFile()) return { hostPath, entryFile, interpreter: interpreterFor(entryFile) ?? ["node"] };
-    }
-    throw new SocklabError("ERR_USAGE", `${file} holds none of ${FOLDER_ENTRY_FILES.join(", ")}`);
-  }
-  await checkUploadSource(file);
-  const interpreter = interpreterFor(file);
-  if (interpreter === undefined) {
-    throw new SocklabError(
-      "ERR_USAGE",
-      `${file}: ${socklabCommand("run")} takes ${Object.keys(INTERPRETER_BY_EXTENSION).join(", ")} files`,
-    );
-  }
-  return { hostPath, neighbours: await neighbourSources(hostPath, interpreter), interpreter };
-}
-
-/**
- * The files beside `file` in its language (framing.py beside frame_echo.py), which `python3 FILE`
- * could import: each is mounted on its own, read-only, since the folder itself may be the user's
- * home, closed to the container's user, and hold much else.
- */
-async function neighbourSources(file: string, interpreter: readonly string[]): Promise<string[]> {
-  const folder = path.dirname(file);
-  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith(".") && entry.name !== path.basename(file))
-    .filter((entry) => interpreterFor(entry.name)?.[0] === interpreter[0])
-    .map((entry) => path.join(folder, entry.name))
-    .sort()
-    .slice(0, MAX_NEIGHBOUR_SOURCES);
-}
-
-function interpreterFor(file: string): readonly string[] | undefined {
-  return INTERPRETER_BY_EXTENSION[path.extname(file)];
-}
-
-// "My_Server.py" -> "my-server".
-function defaultName(file: string): string {
-  const base = path.basename(file, path.extname(file));
-  return base
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "");
 }
 
 // Ready when every --port listens (TCP) or is bound (UDP), read from its own network namespace.

@@ -68,7 +68,8 @@ export function registerWorkbenchCommands(program: Command): void {
       `
 It says when tcpdump is listening: traffic sent before that is not in the file. Ctrl-C stops it
 early and keeps what was captured.
-Open the file with Wireshark, or: tcpdump -nn -r FILE
+Open the file with Wireshark, or: tcpdump -nn -r FILE (on a host without tcpdump, the workbench's
+reads it from your terminal: socklab shell -- tcpdump -nn -r - < FILE)
 For a lab across hosts (--hosts-file), the helper runs on the host that holds SERVICE.
 Examples:
   socklab capture tcp-echo --seconds 5

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import path from "node:path";
 
 /** The image a learner's server runs in: the workbench's, which has python3 and node. */
 export const LEARNER_SERVER_IMAGE = "socklab/workbench:latest";
@@ -13,6 +12,13 @@ export interface LearnerServerPort {
   protocol: "tcp" | "udp";
 }
 
+export interface LearnerServerFile {
+  /** Where it is on the host (absolute). */
+  hostPath: string;
+  /** Where it goes under the code folder, with `/` between folders: `framing.py`, `lib/codec.py`. */
+  relativePath: string;
+}
+
 export interface LearnerServerSpec {
   /** The compose project of the lab: the container joins it, so that status, netstat and down see it. */
   project: string;
@@ -20,12 +26,14 @@ export interface LearnerServerSpec {
   network: string;
   /** Its name in the lab: the service name status shows, and the host name the workbench reaches. */
   name: string;
-  /** The learner's file (absolute), and the program that runs it, e.g. ["python3", "-u"]. */
-  hostPath: string;
-  /** For a folder, the file in it to run; undefined when hostPath is the file. */
-  entryFile?: string;
-  /** For a file, the files beside it (absolute) that it may import, mounted beside it. */
-  neighbours?: readonly string[];
+  /**
+   * The learner's files, each mounted on its own (read-only) at its path under the code folder: the
+   * engine opens each on the host, so a folder closed to others (mode 0700, as mkdtemp and many homes
+   * make them) still serves its files to the container's unprivileged user.
+   */
+  files: readonly LearnerServerFile[];
+  /** The file to run, as a path under the code folder, and the program that runs it, e.g. ["python3", "-u"]. */
+  entryFile: string;
   interpreter: readonly string[];
   ports: readonly LearnerServerPort[];
 }
@@ -58,8 +66,6 @@ export function learnerServerContainerName(project: string, name: string): strin
 
 /** `docker run` arguments that start a learner's server in its own container on the lab network. */
 export function learnerServerRunArgs(spec: LearnerServerSpec): string[] {
-  const fileName = spec.entryFile ?? path.basename(spec.hostPath);
-  const mountTarget = spec.entryFile === undefined ? `${CODE_DIR}/${fileName}` : CODE_DIR;
   // compose lists only containers that carry a config hash; any stable digest of the spec will do.
   const configHash = createHash("sha256").update(JSON.stringify(spec)).digest("hex");
   return [
@@ -88,16 +94,11 @@ export function learnerServerRunArgs(spec: LearnerServerSpec): string[] {
     spec.name,
     ...HARDENING,
     ...spec.ports.flatMap((p) => ["--expose", `${p.port}/${p.protocol}`]),
-    "--volume",
-    `${spec.hostPath}:${mountTarget}:ro`,
-    ...(spec.neighbours ?? []).flatMap((file) => [
-      "--volume",
-      `${file}:${CODE_DIR}/${path.basename(file)}:ro`,
-    ]),
+    ...spec.files.flatMap((file) => ["--volume", `${file.hostPath}:${CODE_DIR}/${file.relativePath}:ro`]),
     "--workdir",
     CODE_DIR,
     LEARNER_SERVER_IMAGE,
     ...spec.interpreter,
-    fileName,
+    spec.entryFile,
   ];
 }

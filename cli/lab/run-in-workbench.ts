@@ -1,4 +1,5 @@
 import { composeArgs } from "../../labkit/compose/compose-project.ts";
+import { INVOKED_AS_ENV, SOCKLAB_COMMAND } from "../output/invoked-as.ts";
 import { composeTarget } from "./compose-target.ts";
 import { requireRunningLab } from "./require-running-lab.ts";
 import { runCommand } from "./run-command.ts";
@@ -13,7 +14,16 @@ export function insideWorkbench(): boolean {
  * internal, so the host cannot reach them without published ports.
  */
 export async function runInWorkbench(args: readonly string[]): Promise<number> {
-  return execInWorkbench(["socklab", ...args], process.stdin.isTTY && process.stdout.isTTY ? [] : ["-T"]);
+  const ttyFlags = process.stdin.isTTY && process.stdout.isTTY ? [] : ["-T"];
+  return execInWorkbench(["socklab", ...args], socklabExecFlags(ttyFlags, SOCKLAB_COMMAND));
+}
+
+/**
+ * `docker compose exec` flags for socklab in the workbench: it is told how the learner started it on
+ * the host, so that its hints print that command (`npx socklab run ...`), not the workbench's `socklab`.
+ */
+export function socklabExecFlags(ttyFlags: readonly string[], hostInvocation: string): string[] {
+  return [...ttyFlags, "--env", `${INVOKED_AS_ENV}=${hostInvocation}`];
 }
 
 /**

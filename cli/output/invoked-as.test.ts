@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { invokedAs, withInvocation } from "./invoked-as.ts";
+import { hostSocklabCommand, invokedAs, withInvocation } from "./invoked-as.ts";
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.join(import.meta.dirname, "..", "..");
@@ -26,6 +26,23 @@ describe("invokedAs", () => {
     );
     expect(invokedAs({}, "/usr/local/bin/socklab", "/")).toBe("socklab");
     expect(invokedAs({}, `${CWD}/cli/main.ts`, CWD)).toBe("node cli/main.ts");
+  });
+});
+
+describe("hostSocklabCommand", () => {
+  it("names a host-only command as the learner started socklab on the host, even from the workbench's socklab", () => {
+    expect(hostSocklabCommand("run x.py", {}, "npx socklab")).toBe("npx socklab run x.py");
+    // runInWorkbench passed the host's invocation into the workbench.
+    expect(hostSocklabCommand("run x.py", { SOCKLAB_IN_WORKBENCH: "1" }, "node bin/socklab.js")).toBe(
+      "node bin/socklab.js run x.py",
+    );
+  });
+
+  it("is the README's `npx socklab` when the learner typed socklab in the workbench, where run cannot go", () => {
+    expect(hostSocklabCommand("run x.py", { SOCKLAB_IN_WORKBENCH: "1" }, "socklab")).toBe(
+      "npx socklab run x.py",
+    );
+    expect(hostSocklabCommand("run x.py", {}, "socklab")).toBe("socklab run x.py");
   });
 });
 

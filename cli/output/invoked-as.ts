@@ -21,6 +21,20 @@ export function invokedAs(env: NodeJS.ProcessEnv, scriptPath: string, cwd: strin
 /** How this process was started; computed once, since neither its environment nor argv change. */
 export const SOCKLAB_COMMAND = invokedAs(process.env, process.argv[1] ?? "socklab", process.cwd());
 
+/**
+ * `socklab <args>` as the learner types it on the host, for commands that run only there (run,
+ * fault): as they started this socklab on the host (the workbench's socklab is told, by
+ * runInWorkbench), or, when they typed it in the workbench, the README's `npx socklab`.
+ */
+export function hostSocklabCommand(
+  args: string,
+  env: NodeJS.ProcessEnv = process.env,
+  command = SOCKLAB_COMMAND,
+): string {
+  const typedInWorkbench = env["SOCKLAB_IN_WORKBENCH"] === "1" && command === "socklab";
+  return `${typedInWorkbench ? "npx socklab" : command} ${args}`;
+}
+
 /** `socklab <args>` as the user can type it here, e.g. `npx socklab up` on the host. */
 export function socklabCommand(args: string): string {
   return `${SOCKLAB_COMMAND} ${args}`;

@@ -19,7 +19,10 @@ const COMMAND_NAMES = [
 ];
 
 // Where text goes to the user without commander: a write, or the message of an error it prints.
-const PRINTING_CALL = /process\.std(?:out|err)\.write\(|new SocklabError\(|new InvalidArgumentError\(/g;
+const PRINTING_CALL =
+  /process\.std(?:out|err)\.write\(|new SocklabError\(|new InvalidArgumentError\(|new CheckFailure\(/g;
+// The checks keep their hints in constants, e.g. `const STEP_3 = ...;`, printed by a CheckFailure.
+const HINT_CONSTANT = /^const [A-Z0-9_]+ =/gm;
 
 /** The argument text of the call whose "(" ends at `from`, up to its balanced ")". */
 function callArguments(text: string, from: number): string {
@@ -32,9 +35,18 @@ function callArguments(text: string, from: number): string {
   return text.slice(from, at - 1);
 }
 
-/** `socklab <command>` written as a literal, other than the `socklab <command>:` that prefixes a message. */
+/** The text of a constant from its `=` to the `;` that ends its line. */
+function constantText(text: string, from: number): string {
+  const end = text.indexOf(";\n", from);
+  return text.slice(from, end === -1 ? undefined : end);
+}
+
+/**
+ * `socklab <command>` (or `npx socklab <command>`, which is wrong where socklab was started otherwise)
+ * written as a literal, other than the `socklab <command>:` that prefixes a message.
+ */
 function literalHints(args: string): string[] {
-  const mention = new RegExp(`(?<!npx )(?<![\\w/-])socklab (?:${COMMAND_NAMES.join("|")})\\b`, "g");
+  const mention = new RegExp(`(?<![\\w/-])(?:npx )?socklab (?:${COMMAND_NAMES.join("|")})\\b`, "g");
   return [...args.matchAll(mention)]
     .filter((m) => !/^(?: [a-z-]+)?:/.test(args.slice(m.index + m[0].length)))
     .map((m) => args.slice(m.index, m.index + 60).split("\n")[0] ?? "");
@@ -49,9 +61,10 @@ describe("the hints the CLI prints", () => {
 
   it.each(sources)("%s prints every command it hints at through socklabCommand()", (file) => {
     const text = read(file);
-    const hints = [...text.matchAll(PRINTING_CALL)].flatMap((call) =>
-      literalHints(callArguments(text, call.index + call[0].length)),
-    );
+    const hints = [
+      ...[...text.matchAll(PRINTING_CALL)].map((call) => callArguments(text, call.index + call[0].length)),
+      ...[...text.matchAll(HINT_CONSTANT)].map((constant) => constantText(text, constant.index)),
+    ].flatMap(literalHints);
     expect(hints).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -99,6 +99,30 @@ describe("socklab run FILE", () => {
       expect(check.stdout).toContain("PASS exercise 4");
     } finally {
       await runSocklab(lab, ["stop", "frame-echo"]);
+    }
+  });
+
+  // mkdtemp's folders are mode 0700, closed to the container's user, as a learner's home often is.
+  it("runs a folder closed to others (mode 0700) with its subfolders, under the folder's name", async () => {
+    const folder = path.join(dir, "My_Echo");
+    await mkdir(path.join(folder, "lib"), { recursive: true });
+    await chmod(folder, 0o700);
+    await chmod(path.join(folder, "lib"), 0o700);
+    await writeFile(path.join(folder, "lib", "port.py"), "PORT = 9997\n");
+    await writeFile(
+      path.join(folder, "main.py"),
+      ECHO_SERVER.replace("import socket\n", "import socket\nfrom lib.port import PORT\n").replace(
+        '("", 9999)',
+        '("", PORT)',
+      ),
+    );
+    const started = await runSocklab(lab, ["run", folder, "--port", "9997"]);
+    try {
+      expect(started.exitCode, started.stderr).toBe(0);
+      expect(started.stdout).toContain("reach it from the workbench as my-echo:9997");
+      expect(await lab.sh("workbench", "echo hi | nc -N my-echo 9997")).toBe("hi\n");
+    } finally {
+      await runSocklab(lab, ["stop", "my-echo"]);
     }
   });
 

@@ -7,8 +7,10 @@ import { startPuppet, type Puppet } from "../../labkit/puppet/start-puppet.ts";
 import { readSocketTable } from "../../labkit/socket-table/read-socket-table.ts";
 import { waitForSocket, type LabContainer } from "../../labkit/socket-table/wait-for-socket.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
+import { runSocklab, spawnSocklab, untilStdoutSays, watchOutput } from "../support/run-socklab.ts";
 
-// The checks of exercises 10, 11 and 12 (docs/exercises/), as the exercises describe them.
+// The checks of exercises 10, 11 and 12 (docs/exercises/), as the exercises describe them, each
+// graded too by the learner's own `socklab check N`, which watches from the workbench.
 const WAIT_MS = 15_000;
 
 let lab: Lab;
@@ -49,6 +51,8 @@ describe("exercise 10: retransmission and RTO under loss", () => {
   it("backs off: the RTO doubles while tcp-echo receives nothing, and the data comes through once cleared", async () => {
     const { puppet, localPort } = await connectedPuppet(7);
     await using _puppet = puppet;
+    const check = watchOutput(spawnSocklab(lab, ["check", "10", "--timeout", String(WAIT_MS)]));
+    await untilStdoutSays(check, "now step 3", WAIT_MS);
     const seen = new Map<number, number>();
     {
       await using _fault = await lab.fault({
@@ -67,6 +71,8 @@ describe("exercise 10: retransmission and RTO under loss", () => {
         },
         { timeoutMs: WAIT_MS, pollMs: 50, what: "the workbench's RTO to back off three times" },
       );
+      // As a learner would: the fault stays until the check has seen the backoff and says so.
+      await untilStdoutSays(check, "now step 4", WAIT_MS);
     }
     console.log(`RTO by backoff: ${JSON.stringify(Object.fromEntries(seen))}`);
     const backoffs = [...seen.keys()].sort((a, b) => a - b);
@@ -85,6 +91,9 @@ describe("exercise 10: retransmission and RTO under loss", () => {
         what: "the echo once the blackhole was removed",
       },
     );
+    await check.closed;
+    expect(check.output.stdout, check.output.stderr).toContain("PASS exercise 10");
+    expect(check.output.stdout).toMatch(/the RTO doubled at each timeout: backoff \d+ rto \d+ ms, /);
   });
 });
 
@@ -117,7 +126,9 @@ describe("exercise 11: a peer that vanishes, and keepalive", () => {
     expect(script).toContain("TCP_KEEPIDLE");
     const offPort = await startIdleClient("off");
     const onPort = await startIdleClient("on");
+    const check = watchOutput(spawnSocklab(lab, ["check", "11", "--timeout", String(WAIT_MS)]));
     try {
+      await untilStdoutSays(check, "now step 3", WAIT_MS);
       await using _fault = await lab.fault({
         kind: "partition",
         service: "tcp-echo",
@@ -139,6 +150,9 @@ describe("exercise 11: a peer that vanishes, and keepalive", () => {
       expect(echo.find((e) => e.remotePort === onPort)?.state).toBe("ESTABLISHED");
       expect(echo.find((e) => e.remotePort === offPort)?.state).toBe("ESTABLISHED");
       expect(await lab.sh("workbench", "cat /tmp/idle-off.log")).not.toContain("recv");
+      await check.closed;
+      expect(check.output.stdout, check.output.stderr).toContain("PASS exercise 11");
+      expect(check.output.stdout).toContain(`:${offPort}, without keepalive, is still ESTABLISHED`);
     } finally {
       await lab.sh("workbench", "kill $(cat /tmp/idle-off.pid) 2>/dev/null; true");
     }
@@ -174,6 +188,12 @@ describe("exercise 12: a slow reader and the zero window", () => {
     );
     expect(receiver?.receiveQueueBytes).toBeGreaterThan(100_000);
     expect(sender.sendQueueBytes).toBeGreaterThan(100_000);
+    const check = await runSocklab(lab, ["check", "12", "--timeout", String(WAIT_MS)]);
+    expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+    // What the check infers from the writer's side alone is the reader's Recv-Q, read in tcp-echo.
+    expect(check.stdout).toContain(
+      `acknowledged ${receiver?.receiveQueueBytes} bytes that its application never read`,
+    );
   });
 
   it("a slow link fills the sender's Send-Q while the reader's Recv-Q stays empty: no zero window", async () => {
@@ -201,5 +221,8 @@ describe("exercise 12: a slow reader and the zero window", () => {
     );
     expect(sender.timer.kind).not.toBe("zero_window_probe");
     expect(receiver?.receiveQueueBytes).toBeLessThan(100_000);
+    const check = await runSocklab(lab, ["check", "12", "--port", "7", "--timeout", "2000"]);
+    expect(check.exitCode).toBe(1);
+    expect(check.stdout).toContain("a slow link (step 4), not a slow reader");
   });
 });

@@ -67,6 +67,24 @@ export interface WatchedCli {
   readonly closed: Promise<unknown[]>;
 }
 
+/** Collects a spawned socklab command's output as it comes, with stdin closed. */
+export function watchOutput(cli: ChildProcess): WatchedCli {
+  const output = { stdout: "", stderr: "" };
+  cli.stdin?.end();
+  cli.stdout?.setEncoding("utf8").on("data", (text: string) => (output.stdout += text));
+  cli.stderr?.setEncoding("utf8").on("data", (text: string) => (output.stderr += text));
+  return { output, closed: once(cli, "close") };
+}
+
+/** Waits until a watched command has printed `text` on stdout (a check's "now step 3", say). */
+export async function untilStdoutSays(cli: WatchedCli, text: string, timeoutMs: number): Promise<void> {
+  await waitFor(() => (cli.output.stdout.includes(text) ? true : undefined), {
+    timeoutMs,
+    what: `socklab to print ${JSON.stringify(text)}`,
+    describeLast: () => cli.output.stdout + cli.output.stderr,
+  });
+}
+
 /** Collects a spawned `socklab trace`'s output and waits until it says it is recording. */
 export async function untilTraceRecords(cli: ChildProcess, timeoutMs: number): Promise<WatchedCli> {
   const output = { stdout: "", stderr: "" };
