@@ -1,21 +1,40 @@
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { SocklabError } from "../../protocol/socklab-error.ts";
 import { connectHost } from "./engine-host.ts";
 
 describe("connectHost", () => {
-  it("refuses an ssh:// engine before anything is started, naming the host and what to do instead", async () => {
+  it("pings an ssh:// engine before anything starts, naming the host when no ssh server answers", async () => {
+    const saved = process.env["SSH_AUTH_SOCK"];
+    process.env["SSH_AUTH_SOCK"] = "/nonexistent/socklab-agent.sock";
+    try {
+      // Port 1 of loopback: nothing listens there, so the connection is refused at once.
+      const connecting = connectHost({
+        name: "h2",
+        dockerHost: "ssh://lab@127.0.0.1:1",
+        advertiseAddress: "192.0.2.12",
+      });
+      const error = (await connecting.catch((caught: unknown) => caught)) as SocklabError;
+      expect(error.code).toBe("ERR_ENGINE_UNREACHABLE");
+      expect(error.message).toBe("host h2: no ssh server answers at ssh://lab@127.0.0.1:1 (ECONNREFUSED)");
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(process.env, "SSH_AUTH_SOCK");
+      else process.env["SSH_AUTH_SOCK"] = saved;
+    }
+  });
+
+  it("refuses an ssh:// URL with a socket path, which docker-modem cannot follow, naming the host", async () => {
     const connecting = connectHost({
       name: "h2",
-      dockerHost: "ssh://lab@192.0.2.12",
+      dockerHost: "ssh://lab@192.0.2.12/run/docker.sock",
       advertiseAddress: "192.0.2.12",
     });
-    const error = (await connecting.catch((caught: unknown) => caught)) as {
-      code?: string;
-      message?: string;
-    };
+    const error = (await connecting.catch((caught: unknown) => caught)) as SocklabError;
     expect(error.code).toBe("ERR_HOST_URL_UNSUPPORTED");
-    expect(error.message).toMatch(/^host h2: socklab cannot reach ssh:\/\/lab@192\.0\.2\.12 .*TLS endpoint/);
+    expect(error.message).toMatch(
+      /^host h2: socklab cannot reach ssh:\/\/lab@192\.0\.2\.12\/run\/docker\.sock .*SetEnv/,
+    );
   });
 
   it("says which certificate file of a tcp+TLS engine it cannot read", async () => {
