@@ -22,9 +22,9 @@ export function sshForDockerCli(ssh: EngineSsh): string {
   const options = [
     "-o BatchMode=yes",
     "-o StrictHostKeyChecking=yes",
-    `-o UserKnownHostsFile=${shellQuote(knownHosts)}`,
+    `-o ${shellQuote(sshFileOption("UserKnownHostsFile", knownHosts))}`,
     ...(ssh.identityFile !== undefined
-      ? [`-i ${shellQuote(ssh.identityFile)}`, "-o IdentitiesOnly=yes"]
+      ? [`-o ${shellQuote(sshFileOption("IdentityFile", ssh.identityFile))}`, "-o IdentitiesOnly=yes"]
       : []),
   ];
   const dir = mkdtempSync(path.join(os.tmpdir(), "socklab-ssh-"));
@@ -54,6 +54,18 @@ function findOnPath(command: string): string {
     "ERR_HOST_URL_UNSUPPORTED",
     "the docker CLI reaches ssh:// engines through the ssh command, and there is none on PATH: install OpenSSH's client",
   );
+}
+
+// ssh reads -o values as its config file does: a path in double quotes keeps its spaces (else
+// UserKnownHostsFile takes them as several files), and % starts a token unless doubled.
+function sshFileOption(key: string, file: string): string {
+  if (file.includes('"')) {
+    throw new SocklabError(
+      "ERR_HOSTS_FILE",
+      `ssh cannot be given a file whose name has a double quote: ${file}`,
+    );
+  }
+  return `${key}="${file.replace(/%/g, "%%")}"`;
 }
 
 function shellQuote(text: string): string {
