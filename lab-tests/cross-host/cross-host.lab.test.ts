@@ -488,7 +488,7 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
   // context over tcp:// with TLS (each engine also listens there, with certificates made at run
   // time), and h2 by ssh:// to an OpenSSH server in h2's namespace (keys made at run time), as real
   // remote engines are named; the hosts file as a user writes it. A second hosts file names h2 by
-  // tcp:// with TLS, and `status` and `netstat` read the same lab through it.
+  // tcp:// with TLS: `status` and `netstat` read the same lab through it, and `trace` runs through it.
   describe("through the socklab command, h1 named by a docker context (tcp+TLS) and h2 by ssh://", () => {
     let dir: string;
     let hostsFile: string;
@@ -681,12 +681,14 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
       expect(await cliSh("workbench", connect)).toBe("connected\n");
     });
 
+    // Through h2's tcp+TLS endpoint: trace reaches engines as fault does (helpers by the Docker API,
+    // their image by save | load), which the test before runs over ssh; over ssh it took 8 s more.
     it("records with `socklab trace` both ends' transitions, each from its own host's kernel", async () => {
       const trace = spawnSocklab(
         cliProject(),
         [
           "--hosts-file",
-          hostsFile,
+          tlsHostsFile,
           "trace",
           "workbench",
           "tcp-echo",
@@ -699,7 +701,7 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
         { env: cliEnv },
       );
       try {
-        // Its helpers' image may first be copied to h2 (save | load through ssh): a minute at most.
+        // Its helpers' image may first be copied to h2 (save | load through TLS): a minute at most.
         const { output, closed } = await untilTraceRecords(trace, IMAGE_COPY_TIMEOUT_MS);
         expect(await cliSh("workbench", "echo hi | nc -q1 tcp-echo 7")).toBe("hi\n");
         const [code] = (await closed) as [number | null];
