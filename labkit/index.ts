@@ -105,6 +105,7 @@ export type {
 } from "./trace/trace-event.ts";
 export { waitFor, type WaitOptions } from "./wait-for.ts";
 export { dockerClientFor, type EngineTls } from "./docker/docker-client.ts";
+export type { EngineSsh } from "./docker/ssh-engine-options.ts";
 export type { ContainerHost } from "./docker/container-host.ts";
 export { readContainerTable } from "./socket-table/wait-for-socket.ts";
 export {
@@ -125,6 +126,7 @@ export {
   startSimulatedHosts,
   simulatedHostsUnavailable,
   type SimulatedHosts,
+  type SimulatedSshd,
 } from "./hosts/simulated-hosts.ts";
 export { SocklabError } from "../protocol/socklab-error.ts";
 export { ERROR_CODES, EXIT, exitCodeFor, isErrorCode, type ErrorCode } from "../protocol/error-codes.ts";

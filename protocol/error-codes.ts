@@ -149,8 +149,13 @@ export const ERROR_CODES = {
   ERR_HOST_CONTEXT: spec(EXIT.usage, "a host named by a docker context that does not exist"),
   ERR_HOST_URL_UNSUPPORTED: spec(
     EXIT.unsupported,
-    "an engine the harness cannot reach (ssh://: the CLI only)",
+    "an engine address socklab cannot use: another scheme, an ssh:// socket path, ssh:// for testcontainers",
   ),
+  ERR_SSH_HOST_KEY: spec(
+    EXIT.usage,
+    "an ssh:// engine whose host key known_hosts does not list, or lists otherwise: check it, add it",
+  ),
+  ERR_SSH_AUTH: spec(EXIT.usage, "no key for an ssh:// engine, or it refused every key offered"),
   ERR_HOST_DOCKER: spec(EXIT.labFailed, "a docker or compose command on one of the hosts failed"),
   ERR_SWARM_FOREIGN: spec(EXIT.labFailed, "a host is in another swarm, or the first host is a worker"),
   ERR_IMAGE_MISSING: spec(EXIT.labFailed, "an image to copy to the hosts is not built"),

@@ -18,3 +18,4 @@ bash scripts/ensure-base-images.sh
 bash scripts/ensure-build-ca.sh
 bash scripts/build-web.sh --if-changed
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-sshd.sh

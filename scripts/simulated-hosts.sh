@@ -7,6 +7,9 @@
 #   simulated-hosts.sh partition A B   drops all traffic between hosts A and B on the simulated link
 #   simulated-hosts.sh heal            removes every partition
 #   simulated-hosts.sh memory          PSS of each engine (dockerd, its containerd and shims), in MiB
+#   simulated-hosts.sh sshd HOST PORT  an OpenSSH server in HOST's namespace on its address:PORT, whose
+#                                      sessions reach HOST's engine; prints its folder (keys, known_hosts)
+#   simulated-hosts.sh sshd-stop HOST  stops that server by PID and removes its folder
 # Hosts 1..N-1 sit on a switch (a bridge, subnet A); with N >= 3 the last one sits behind a router on
 # subnet B. Nothing has a default route, so no engine can reach anything but the other hosts.
 # Each engine also listens on tcp://<its address>:2376 with TLS (a CA and certificates made by
@@ -43,6 +46,7 @@ readonly ENGINE_ANSWER_TIMEOUT_S=60
 # then and its data root is deleted next, so it gets a few seconds before SIGKILL.
 readonly ENGINE_STOP_TIMEOUT_S=5
 readonly CGROUP_REMOVE_TIMEOUT_S=10
+readonly SSHD_STOP_TIMEOUT_S=5
 
 die() {
   echo "simulated-hosts: $*" >&2
@@ -317,9 +321,77 @@ known_hosts() {
   echo "$found" | tr ' ' '\n' | grep -E '^[0-9]+$' | sort -un
 }
 
+# An sshd of one host: its own config, host key, client key and authorized_keys, made now under
+# $STATE_DIR/sshd-HOST (root's only), never the machine's ssh service. SetEnv points the sessions'
+# `docker system dial-stdio` at this host's engine, as a remote user's default engine would be.
+cmd_sshd() {
+  require_root
+  local name=${1:-} port=${2:-} address dir
+  if [ -z "$name" ] || [ -z "$port" ]; then die "usage: sshd HOST PORT"; fi
+  command -v sshd >/dev/null || die "needs OpenSSH's sshd on PATH (scripts/ensure-sshd.sh installs it)"
+  address=$(address_of "$name")
+  dir=$STATE_DIR/sshd-$name
+  [ ! -e "$dir" ] || die "an sshd of $name already runs (sshd-stop $name first)"
+  mkdir -m 700 "$dir"
+  ssh-keygen -q -t ed25519 -N '' -C "$PREFIX-$name host" -f "$dir/host_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C "$PREFIX client" -f "$dir/id_ed25519"
+  cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+  printf '[%s]:%s %s\n' "$address" "$port" "$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >"$dir/known_hosts"
+  cat >"$dir/sshd_config" <<CONFIG
+ListenAddress $address:$port
+HostKey $dir/host_ed25519
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+AuthenticationMethods publickey
+PermitRootLogin prohibit-password
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PrintMotd no
+X11Forwarding no
+AllowTcpForwarding no
+SetEnv DOCKER_HOST=$(host_socket "${name#h}")
+CONFIG
+  # sshd refuses to start without its privilege-separation folder (the package makes it at boot).
+  mkdir -p /run/sshd
+  # sshd listens before it detaches, so the port answers once this returns.
+  ip netns exec "$(host_ns "${name#h}")" "$(command -v sshd)" -f "$dir/sshd_config" -E "$dir/sshd.log"
+  echo "$dir"
+}
+
+# The PID of a running sshd of ours (its command line names its own config).
+sshd_pid() {
+  local dir=$1 pid
+  [ -f "$dir/sshd.pid" ] || return 0
+  pid=$(cat "$dir/sshd.pid")
+  if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$dir/sshd_config"; then
+    echo "$pid"
+  fi
+}
+
+stop_sshd() {
+  local dir=$1 pid deadline=$((SECONDS + SSHD_STOP_TIMEOUT_S))
+  pid=$(sshd_pid "$dir")
+  if [ -n "$pid" ]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    while [ -d "/proc/$pid" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    [ ! -d "/proc/$pid" ] || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+}
+
+cmd_sshd_stop() {
+  require_root
+  [ -n "${1:-}" ] || die "usage: sshd-stop HOST"
+  stop_sshd "$STATE_DIR/sshd-$1"
+}
+
 cmd_down() {
   require_root
-  local n ns pid
+  local n ns pid dir
+  for dir in "$STATE_DIR"/sshd-*; do
+    [ ! -d "$dir" ] || stop_sshd "$dir"
+  done
   # In parallel: each engine may take its whole stop timeout.
   local stopping=()
   for n in $(known_hosts); do
@@ -415,5 +487,7 @@ case "${1:-}" in
   partition) cmd_partition "${2:-}" "${3:-}" ;;
   heal) cmd_heal ;;
   memory) cmd_memory ;;
-  *) die "usage: simulated-hosts.sh up [N] | down | status | tls-hosts | partition A B | heal | memory" ;;
+  sshd) cmd_sshd "${2:-}" "${3:-}" ;;
+  sshd-stop) cmd_sshd_stop "${2:-}" ;;
+  *) die "usage: simulated-hosts.sh up [N] | down | status | tls-hosts | partition A B | heal | memory | sshd HOST PORT | sshd-stop HOST" ;;
 esac

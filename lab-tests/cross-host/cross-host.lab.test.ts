@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -8,6 +8,7 @@ import {
   simulatedHostsUnavailable,
   startSimulatedHosts,
   type SimulatedHosts,
+  type SimulatedSshd,
 } from "../../labkit/hosts/simulated-hosts.ts";
 import {
   CROSS_HOST_LAB_LABEL,
@@ -27,6 +28,7 @@ import type { PacketEvent, TraceEvent, TransitionEvent } from "../../labkit/trac
 import "../../labkit/trace/trace-matchers.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
 import { runSocklab, spawnSocklab, untilTraceRecords } from "../support/run-socklab.ts";
+import { EXIT } from "../../protocol/error-codes.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -47,6 +49,8 @@ const CLIENT_TIMEOUT_MS = 2_000;
 const RECOVERY_TIMEOUT_MS = 60_000;
 const ENGINES_BUDGET_MIB = 400;
 const IMAGE_COPY_TIMEOUT_MS = 60_000;
+// The port of the sshd in h2's namespace (its own address there, never this machine's port 22).
+const SSH_PORT = 2222;
 
 interface EchoRound {
   sentBytes?: number;
@@ -481,11 +485,15 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
   });
 
   // The CLI's own path on the same hosts, after the library's lab is down: h1 named by a docker
-  // context and h2 by tcp:// with TLS (each engine also listens there, with certificates made at
-  // run time), as real remote engines are named; the hosts file as a user writes it.
-  describe("through the socklab command, h1 named by a docker context and h2 by tcp:// with TLS", () => {
+  // context over tcp:// with TLS (each engine also listens there, with certificates made at run
+  // time), and h2 by ssh:// to an OpenSSH server in h2's namespace (keys made at run time), as real
+  // remote engines are named; the hosts file as a user writes it. A second hosts file names h2 by
+  // tcp:// with TLS: `status` and `netstat` read the same lab through it, and `trace` runs through it.
+  describe("through the socklab command, h1 named by a docker context (tcp+TLS) and h2 by ssh://", () => {
     let dir: string;
     let hostsFile: string;
+    let tlsHostsFile: string;
+    let sshd: SimulatedSshd;
     let cliEnv: Record<string, string>;
     const cliProject = () => `${lab.projectName}-cli`;
     const cli = (args: readonly string[]) =>
@@ -505,14 +513,37 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
         ["context", "create", "slx-h1", "--docker", [`host=${h1.dockerHost ?? ""}`, ...certs].join(",")],
         { env: { ...process.env, ...cliEnv } },
       );
+      const h1ByContext = { name: "h1", context: "slx-h1", advertiseAddress: h1.advertiseAddress };
+      tlsHostsFile = path.join(dir, "hosts-tls.json");
+      await writeFile(tlsHostsFile, JSON.stringify({ hosts: [h1ByContext, h2] }, null, 2));
+      sshd = await hosts.startSshd("h2", SSH_PORT);
+      // The key and known_hosts beside the hosts file, named relative to it.
+      await copyFile(sshd.identityFile, path.join(dir, "id_h2"));
+      await copyFile(sshd.knownHostsFile, path.join(dir, "known_hosts"));
+      const h2BySsh = {
+        name: "h2",
+        dockerHost: sshd.dockerHost,
+        sshIdentityFile: "id_h2",
+        sshKnownHostsFile: "known_hosts",
+        advertiseAddress: h2.advertiseAddress,
+      };
       hostsFile = path.join(dir, "socklab.hosts.json");
-      const named = [{ name: "h1", context: "slx-h1", advertiseAddress: h1.advertiseAddress }, h2];
-      await writeFile(hostsFile, JSON.stringify({ hosts: named }, null, 2));
+      await writeFile(hostsFile, JSON.stringify({ hosts: [h1ByContext, h2BySsh] }, null, 2));
     });
 
     afterAll(async () => {
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await (sshd as SimulatedSshd | undefined)?.stop();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
+
+    /** How many ssh sessions h2's sshd has accepted so far. */
+    async function sshSessions(): Promise<number> {
+      return (await readFile(sshd.logFile, "utf8")).split("\n").filter((l) => /Accepted publickey/.test(l))
+        .length;
+    }
 
     /** A container of the CLI's lab, found on the simulated hosts through their own sockets. */
     async function cliContainer(service: string): Promise<HostedContainer> {
@@ -528,7 +559,7 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
       return run.stdout;
     }
 
-    it("starts the lab with `socklab up --place`, and `status` shows each service on its HOST", async () => {
+    it("starts the lab with `socklab up --place` on h2 over ssh, and `status` shows each service on its HOST", async () => {
       const up = await cli(["up", "--place", "tcp-echo=h2,workbench=h1"]);
       expect(up.stdout, up.stderr).toContain(
         `tcp-echo on h2\nworkbench on h1\nthe lab ${cliProject()} is up on 2 hosts`,
@@ -546,6 +577,12 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
         expect.stringMatching(/^workbench +h1 +running /),
       ]);
       expect(status.exitCode).toBe(0);
+      // The same lab read through h2's tcp+TLS endpoint instead.
+      const byTls = await cli(["--hosts-file", tlsHostsFile, "status"]);
+      expect({ stdout: byTls.stdout, exitCode: byTls.exitCode }).toEqual({
+        stdout: status.stdout,
+        exitCode: 0,
+      });
     });
 
     it("shows in `netstat --side-by-side` both ends of an echo connection from h1 to h2", async () => {
@@ -560,18 +597,62 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
           { protocol: "tcp", localPort: 7, remotePort: clientPort, state: "ESTABLISHED" },
           { timeoutMs: WAIT_MS, peer: await cliContainer("workbench") },
         );
+        const sessionsBefore = await sshSessions();
         const netstat = await cli(["netstat", "workbench", "tcp-echo", "--side-by-side"]);
-        expect(netstat.stderr).toBe("");
-        expect(netstat.stdout).toMatch(/^workbench on h1 \(\S+\) +\| tcp-echo on h2 \(\S+\)$/m);
-        expect(netstat.stdout).toMatch(
-          new RegExp(
-            `^tcp +\\S+:${clientPort} +\\S+:7 +ESTABLISHED +\\| ESTABLISHED +\\S+:7 +\\S+:${clientPort}$`,
-            "m",
-          ),
-        );
-        expect(netstat.exitCode).toBe(0);
+        // tcp-echo's table was read on h2 through the sshd, and through tcp+TLS alike.
+        expect(await sshSessions()).toBeGreaterThan(sessionsBefore);
+        const byTls = await cli([
+          "--hosts-file",
+          tlsHostsFile,
+          "netstat",
+          "workbench",
+          "tcp-echo",
+          "--side-by-side",
+        ]);
+        for (const run of [netstat, byTls]) {
+          expect(run.stderr).toBe("");
+          expect(run.stdout).toMatch(/^workbench on h1 \(\S+\) +\| tcp-echo on h2 \(\S+\)$/m);
+          expect(run.stdout).toMatch(
+            new RegExp(
+              `^tcp +\\S+:${clientPort} +\\S+:7 +ESTABLISHED +\\| ESTABLISHED +\\S+:7 +\\S+:${clientPort}$`,
+              "m",
+            ),
+          );
+          expect(run.exitCode).toBe(0);
+        }
       } finally {
         await cliSh("workbench", "kill $(cat /tmp/held.pid) 2>/dev/null; true");
+      }
+    });
+
+    it("refuses an ssh:// host that takes none of its keys, or whose host key known_hosts does not list, with a code and no stack trace", async () => {
+      const stranger = path.join(dir, "id_stranger");
+      await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]);
+      await writeFile(path.join(dir, "known_hosts_empty"), "");
+      const hostsWithH2 = async (name: string, h2: Record<string, string>) => {
+        const file = path.join(dir, name);
+        const { hosts: named } = JSON.parse(await readFile(hostsFile, "utf8")) as { hosts: object[] };
+        await writeFile(file, JSON.stringify({ hosts: [named[0], { ...named[1], ...h2 }] }));
+        return file;
+      };
+      const cases: { h2: Record<string, string>; code: string; says: RegExp }[] = [
+        {
+          h2: { sshIdentityFile: "id_stranger" },
+          code: "ERR_SSH_AUTH",
+          says: /refused every key .*id_stranger/,
+        },
+        {
+          h2: { sshKnownHostsFile: "known_hosts_empty" },
+          code: "ERR_SSH_HOST_KEY",
+          says: /its host key \(ssh-ed25519 SHA256:\S+\) is in neither .*known_hosts_empty/,
+        },
+      ];
+      for (const [index, { h2, code, says }] of cases.entries()) {
+        const run = await cli(["--hosts-file", await hostsWithH2(`bad-${index}.json`, h2), "status"]);
+        expect(run.stderr).toContain(code);
+        expect(run.stderr).toMatch(new RegExp(`host h2: .*${says.source}`));
+        expect(run.stderr).not.toMatch(/^\s+at /m);
+        expect(run.exitCode).toBe(EXIT.usage);
       }
     });
 
@@ -600,12 +681,14 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
       expect(await cliSh("workbench", connect)).toBe("connected\n");
     });
 
+    // Through h2's tcp+TLS endpoint: trace reaches engines as fault does (helpers by the Docker API,
+    // their image by save | load), which the test before runs over ssh; over ssh it took 8 s more.
     it("records with `socklab trace` both ends' transitions, each from its own host's kernel", async () => {
       const trace = spawnSocklab(
         cliProject(),
         [
           "--hosts-file",
-          hostsFile,
+          tlsHostsFile,
           "trace",
           "workbench",
           "tcp-echo",

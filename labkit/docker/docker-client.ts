@@ -2,15 +2,20 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import { sshEngineOptions, type EngineSsh, type SshEngineOptions } from "./ssh-engine-options.ts";
 
 /** What the engine says of a container (docker inspect), for tests that check its settings. */
 export type { ContainerInspectInfo } from "dockerode";
 
 let client: Docker | undefined;
 
-/** One dockerode client for the harness, talking to the engine that DOCKER_HOST (or the socket) names. */
+/**
+ * One dockerode client for the harness, talking to the engine that DOCKER_HOST (or the socket)
+ * names; an ssh:// DOCKER_HOST goes through socklab's own ssh options, so its host key is checked.
+ */
 export function dockerClient(): Docker {
-  client ??= new Docker();
+  const dockerHost = process.env["DOCKER_HOST"];
+  client ??= dockerHost?.startsWith("ssh:") ? dockerClientFor(dockerHost) : new Docker();
   return client;
 }
 
@@ -21,24 +26,34 @@ export interface EngineTls {
 }
 
 const clientsByUrl = new Map<string, Docker>();
+const sshOptionsOf = new WeakMap<Docker, SshEngineOptions>();
 
 /**
- * A dockerode client for one engine, named by a DOCKER_HOST-style URL (unix:// or tcp://, with TLS
- * when `tls` is given). ssh:// engines are reached by the docker CLI only: the harness (dockerode,
- * testcontainers) cannot drive them, so they fail here with ERR_HOST_URL_UNSUPPORTED.
+ * A dockerode client for one engine, named by a DOCKER_HOST-style URL: unix://, tcp:// (with TLS
+ * when `tls` is given) or ssh:// (docker-modem over ssh2, with `ssh`'s key and known_hosts). Any
+ * other scheme fails here with ERR_HOST_URL_UNSUPPORTED.
  */
-export function dockerClientFor(dockerHost: string, tls?: EngineTls): Docker {
-  const key = `${dockerHost} ${tls?.certPath ?? ""}`;
+export function dockerClientFor(dockerHost: string, tls?: EngineTls, ssh?: EngineSsh): Docker {
+  const key = JSON.stringify([dockerHost, tls?.certPath, ssh?.identityFile, ssh?.knownHostsFile]);
   let found = clientsByUrl.get(key);
   if (!found) {
-    found = new Docker(engineOptions(dockerHost, tls));
+    const url = parseEngineUrl(dockerHost);
+    if (url.protocol === "ssh:") {
+      const options = sshEngineOptions(dockerHost, url, ssh);
+      found = new Docker(options.docker);
+      sshOptionsOf.set(found, options);
+    } else found = new Docker(engineOptions(dockerHost, url, tls));
     clientsByUrl.set(key, found);
   }
   return found;
 }
 
-function engineOptions(dockerHost: string, tls: EngineTls | undefined): Docker.DockerOptions {
-  const url = parseEngineUrl(dockerHost);
+/** The ssh options a client of an ssh:// engine was made with (for its errors), or undefined. */
+export function sshOptionsOfClient(docker: Docker): SshEngineOptions | undefined {
+  return sshOptionsOf.get(docker);
+}
+
+function engineOptions(dockerHost: string, url: URL, tls: EngineTls | undefined): Docker.DockerOptions {
   if (url.protocol === "unix:") return { socketPath: url.pathname };
   if (url.protocol === "tcp:") {
     const port = Number(url.port || (tls ? 2376 : 2375));
@@ -65,7 +80,7 @@ function engineOptions(dockerHost: string, tls: EngineTls | undefined): Docker.D
   }
   throw new SocklabError(
     "ERR_HOST_URL_UNSUPPORTED",
-    `socklab cannot reach ${dockerHost} through the Docker API: its clients (dockerode, testcontainers) are used over unix:// and tcp:// with TLS only, and a lab across hosts reads sockets and starts helpers through them; give that engine a TLS endpoint, or drive it over ssh with the docker CLI and compose by hand (docs/cross-host.md)`,
+    `socklab cannot reach ${dockerHost} through the Docker API: it takes unix://, tcp:// (with TLS) and ssh:// engines (docs/cross-host.md)`,
   );
 }
 

@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { dockerClient } from "../docker/docker-client.ts";
 import { ensureFaultHelperImage, FAULT_HELPER_IMAGE } from "./fault-helper-image.ts";
 import { demuxDockerStream } from "../docker/read-container-logs.ts";
+import { stopStream } from "../docker/stop-stream.ts";
 
 /** Labels on every fault helper: which lab, service and fault it serves. */
 export const FAULT_LABELS = {
@@ -114,7 +115,7 @@ export async function startFaultHelper(
     ended,
     stopFollowing: () => {
       following = false;
-      (stream as NodeJS.ReadWriteStream & { destroy(): void }).destroy();
+      stopStream(stream);
     },
   };
 }

@@ -1,21 +1,68 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import type { SocklabError } from "../../protocol/socklab-error.ts";
 import { connectHost } from "./engine-host.ts";
 
+const execFileAsync = promisify(execFile);
+
 describe("connectHost", () => {
-  it("refuses an ssh:// engine before anything is started, naming the host and what to do instead", async () => {
+  it("pings an ssh:// engine before anything starts, naming the host when no ssh server answers", async () => {
+    const saved = process.env["SSH_AUTH_SOCK"];
+    process.env["SSH_AUTH_SOCK"] = "/nonexistent/socklab-agent.sock";
+    try {
+      // Port 1 of loopback: nothing listens there, so the connection is refused at once.
+      const connecting = connectHost({
+        name: "h2",
+        dockerHost: "ssh://lab@127.0.0.1:1",
+        advertiseAddress: "192.0.2.12",
+      });
+      const error = (await connecting.catch((caught: unknown) => caught)) as SocklabError;
+      expect(error.code).toBe("ERR_ENGINE_UNREACHABLE");
+      expect(error.message).toBe("host h2: no ssh server answers at ssh://lab@127.0.0.1:1 (ECONNREFUSED)");
+    } finally {
+      restore("SSH_AUTH_SOCK", saved);
+    }
+  });
+
+  it("follows a docker context whose endpoint is ssh:// to the same ssh client", async () => {
+    const saved = { config: process.env["DOCKER_CONFIG"], agent: process.env["SSH_AUTH_SOCK"] };
+    const dir = await mkdtemp(path.join(os.tmpdir(), "socklab-ssh-context-"));
+    process.env["DOCKER_CONFIG"] = dir;
+    process.env["SSH_AUTH_SOCK"] = "/nonexistent/socklab-agent.sock";
+    try {
+      await execFileAsync("docker", [
+        "context",
+        "create",
+        "by-ssh",
+        "--docker",
+        "host=ssh://lab@127.0.0.1:1",
+      ]);
+      const connecting = connectHost({ name: "h4", context: "by-ssh", advertiseAddress: "192.0.2.14" });
+      const error = (await connecting.catch((caught: unknown) => caught)) as SocklabError;
+      expect(error.code).toBe("ERR_ENGINE_UNREACHABLE");
+      expect(error.message).toBe("host h4: no ssh server answers at ssh://lab@127.0.0.1:1 (ECONNREFUSED)");
+    } finally {
+      restore("DOCKER_CONFIG", saved.config);
+      restore("SSH_AUTH_SOCK", saved.agent);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses an ssh:// URL with a socket path, which docker-modem cannot follow, naming the host", async () => {
     const connecting = connectHost({
       name: "h2",
-      dockerHost: "ssh://lab@192.0.2.12",
+      dockerHost: "ssh://lab@192.0.2.12/run/docker.sock",
       advertiseAddress: "192.0.2.12",
     });
-    const error = (await connecting.catch((caught: unknown) => caught)) as {
-      code?: string;
-      message?: string;
-    };
+    const error = (await connecting.catch((caught: unknown) => caught)) as SocklabError;
     expect(error.code).toBe("ERR_HOST_URL_UNSUPPORTED");
-    expect(error.message).toMatch(/^host h2: socklab cannot reach ssh:\/\/lab@192\.0\.2\.12 .*TLS endpoint/);
+    expect(error.message).toMatch(
+      /^host h2: socklab cannot reach ssh:\/\/lab@192\.0\.2\.12\/run\/docker\.sock .*SetEnv/,
+    );
   });
 
   it("says which certificate file of a tcp+TLS engine it cannot read", async () => {
@@ -52,7 +99,7 @@ describe("connectHost", () => {
   });
 });
 
-function restore(name: "DOCKER_TLS_VERIFY" | "DOCKER_CERT_PATH", value: string | undefined): void {
+function restore(name: string, value: string | undefined): void {
   if (value === undefined) Reflect.deleteProperty(process.env, name);
   else process.env[name] = value;
 }

@@ -4,7 +4,10 @@ import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { dockerClient, dockerClientFor } from "../docker/docker-client.ts";
+import type { EngineSsh } from "../docker/ssh-engine-options.ts";
+import { verifySshEngine } from "../docker/verify-ssh-engine.ts";
 import type { HostSpec } from "./hosts-file.ts";
+import { sshForDockerCli } from "./ssh-for-docker-cli.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -14,19 +17,40 @@ export interface EngineHost {
   readonly name: string;
   /** The environment the docker CLI and compose run with to reach this host. */
   readonly cliEnv: NodeJS.ProcessEnv;
-  /** dockerode for this host; throws ERR_HOST_URL_UNSUPPORTED for an ssh:// engine. */
+  /** dockerode for this host (over ssh for an ssh:// engine). */
   docker(): Docker;
 }
 
 /**
  * Resolves a host spec: a context becomes its endpoint URL (and its TLS material, where it has
- * some) for dockerode; the CLI keeps the context.
+ * some) for dockerode; the CLI keeps the context. An ssh:// engine (named or behind a context) is
+ * pinged once here, so that its host key, key or engine fails before anything starts on any host.
  */
 export async function connectHost(spec: HostSpec): Promise<EngineHost> {
   const endpoint =
     spec.dockerHost !== undefined
       ? { dockerHost: spec.dockerHost, tlsCertPath: spec.tlsCertPath }
       : await contextEndpoint(spec.context ?? "");
+  const ssh: EngineSsh = {
+    ...(spec.sshIdentityFile !== undefined ? { identityFile: spec.sshIdentityFile } : {}),
+    ...(spec.sshKnownHostsFile !== undefined ? { knownHostsFile: spec.sshKnownHostsFile } : {}),
+  };
+  const isSsh = endpoint.dockerHost.startsWith("ssh:");
+  const tls = endpoint.tlsCertPath !== undefined ? { certPath: endpoint.tlsCertPath } : undefined;
+  return inHost(spec.name, async () => {
+    const docker = dockerClientFor(endpoint.dockerHost, tls, ssh);
+    if (isSsh) await verifySshEngine(docker, endpoint.dockerHost);
+    const cliEnv = cliEnvFor(spec, endpoint);
+    if (isSsh) cliEnv["PATH"] = [sshForDockerCli(ssh), cliEnv["PATH"] ?? ""].join(path.delimiter);
+    return { spec, name: spec.name, cliEnv, docker: () => docker };
+  });
+}
+
+/** The environment of the docker CLI and compose for one host: its context or URL, never the caller's. */
+function cliEnvFor(
+  spec: HostSpec,
+  endpoint: { dockerHost: string; tlsCertPath?: string },
+): NodeJS.ProcessEnv {
   const cliEnv: NodeJS.ProcessEnv = { ...process.env };
   delete cliEnv["DOCKER_HOST"];
   delete cliEnv["DOCKER_CONTEXT"];
@@ -38,17 +62,17 @@ export async function connectHost(spec: HostSpec): Promise<EngineHost> {
     cliEnv["DOCKER_TLS_VERIFY"] = "1";
     cliEnv["DOCKER_CERT_PATH"] = endpoint.tlsCertPath;
   }
-  const tls = endpoint.tlsCertPath !== undefined ? { certPath: endpoint.tlsCertPath } : undefined;
-  // Made now, so that an engine socklab cannot reach (ssh://) or a missing certificate fails
-  // before anything is started on any host.
-  let docker: Docker;
+  return cliEnv;
+}
+
+// Every error of one host's set-up names the host.
+async function inHost<T>(name: string, make: () => Promise<T>): Promise<T> {
   try {
-    docker = dockerClientFor(endpoint.dockerHost, tls);
+    return await make();
   } catch (error) {
     if (!(error instanceof SocklabError)) throw error;
-    throw new SocklabError(error.code, `host ${spec.name}: ${error.message}`, { cause: error });
+    throw new SocklabError(error.code, `host ${name}: ${error.message}`, { cause: error });
   }
-  return { spec, name: spec.name, cliEnv, docker: () => docker };
 }
 
 interface ContextInspect {

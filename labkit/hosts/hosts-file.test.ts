@@ -16,6 +16,25 @@ describe("readHostsFile", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("takes an ssh key and known_hosts file named relatively from beside the hosts file", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "socklab-hosts-file-"));
+    try {
+      const file = path.join(dir, "socklab.hosts.json");
+      const h2 = { name: "h2", dockerHost: "ssh://lab@192.0.2.12:2222", advertiseAddress: "192.0.2.12" };
+      const named = { ...h2, sshIdentityFile: "keys/id_h2", sshKnownHostsFile: "/etc/lab/known_hosts" };
+      await writeFile(file, JSON.stringify({ hosts: [named] }));
+      expect(await readHostsFile(file)).toEqual([
+        {
+          ...h2,
+          sshIdentityFile: path.join(dir, "keys", "id_h2"),
+          sshKnownHostsFile: "/etc/lab/known_hosts",
+        },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("parseHostsFile", () => {

@@ -6,7 +6,7 @@ import { SocklabError } from "../../protocol/socklab-error.ts";
 export interface HostSpec {
   /** A short name used in placements and messages: `h1`, `laptop`, `rack-2`. */
   name: string;
-  /** A DOCKER_HOST URL: unix://, tcp:// (with `tlsCertPath`) or ssh:// (CLI only). */
+  /** A DOCKER_HOST URL: unix://, tcp:// (with `tlsCertPath`) or ssh://[user@]host[:port]. */
   dockerHost?: string;
   /** A docker context, instead of `dockerHost` (`docker context create ...`). */
   context?: string;
@@ -14,6 +14,10 @@ export interface HostSpec {
   advertiseAddress: string;
   /** A folder with ca.pem, cert.pem and key.pem for a tcp:// engine with TLS (relative: to the hosts file). */
   tlsCertPath?: string;
+  /** For an ssh:// engine: an unencrypted private key (relative: to the hosts file); the ssh agent otherwise. */
+  sshIdentityFile?: string;
+  /** For an ssh:// engine: the known_hosts file that lists its host key (relative: to the hosts file); ~/.ssh/known_hosts otherwise. */
+  sshKnownHostsFile?: string;
 }
 
 /** The default hosts file, in the project that runs socklab. */
@@ -22,6 +26,8 @@ export const HOSTS_FILE_NAME = "socklab.hosts.json";
 /** What an error that asks for a hosts file says about writing one, with the smallest example. */
 export const HOW_TO_WRITE_A_HOSTS_FILE =
   'write one that names each Docker host, e.g. {"hosts":[{"name":"h1","context":"default","advertiseAddress":"192.0.2.11"}]} (docs/cross-host.md)';
+
+const PATH_FIELDS = ["tlsCertPath", "sshIdentityFile", "sshKnownHostsFile"] as const;
 
 /** Reads `{ "hosts": [ { "name", "dockerHost" | "context", "advertiseAddress" } ] }`. */
 export async function readHostsFile(file: string): Promise<HostSpec[]> {
@@ -43,12 +49,17 @@ export async function readHostsFile(file: string): Promise<HostSpec[]> {
       { cause: error },
     );
   }
-  // A relative certificate folder is the file's neighbour, wherever socklab runs from.
-  return parseHostsFile(text, file).map((spec) =>
-    spec.tlsCertPath === undefined
-      ? spec
-      : { ...spec, tlsCertPath: path.resolve(path.dirname(file), spec.tlsCertPath) },
-  );
+  // A relative certificate folder or key file is the file's neighbour, wherever socklab runs from.
+  const near = (field: string | undefined) =>
+    field === undefined ? undefined : path.resolve(path.dirname(file), field);
+  return parseHostsFile(text, file).map((spec) => {
+    const resolved = { ...spec };
+    for (const key of PATH_FIELDS) {
+      const value = near(spec[key]);
+      if (value !== undefined) resolved[key] = value;
+    }
+    return resolved;
+  });
 }
 
 /** Checks a hosts file's text; `source` names it in errors. */
@@ -90,6 +101,8 @@ function checkHost(value: unknown, where: string): HostSpec {
   const dockerHost = text("dockerHost");
   const context = text("context");
   const tlsCertPath = text("tlsCertPath");
+  const sshIdentityFile = text("sshIdentityFile");
+  const sshKnownHostsFile = text("sshKnownHostsFile");
   if (name === undefined || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
     throw new SocklabError("ERR_HOSTS_FILE", `${where}.name must be lower-case letters, digits and -`);
   }
@@ -111,5 +124,7 @@ function checkHost(value: unknown, where: string): HostSpec {
     ...(dockerHost !== undefined ? { dockerHost } : {}),
     ...(context !== undefined ? { context } : {}),
     ...(tlsCertPath !== undefined ? { tlsCertPath } : {}),
+    ...(sshIdentityFile !== undefined ? { sshIdentityFile } : {}),
+    ...(sshKnownHostsFile !== undefined ? { sshKnownHostsFile } : {}),
   };
 }

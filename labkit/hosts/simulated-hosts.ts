@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { SocklabError } from "../../protocol/socklab-error.ts";
@@ -8,6 +9,20 @@ import { parseHostsFile, type HostSpec } from "./hosts-file.ts";
 
 const execFileAsync = promisify(execFile);
 const SCRIPT = path.join(REPO_ROOT, "scripts", "simulated-hosts.sh");
+
+/** An OpenSSH server in one simulated host's namespace (simulated-hosts.sh sshd), its keys made at start. */
+export interface SimulatedSshd extends AsyncDisposable {
+  /** `ssh://<user>@<address>:<port>`: the host's engine, as an ssh:// host is named. */
+  readonly dockerHost: string;
+  /** The client key the server authorizes (unencrypted, for sshIdentityFile). */
+  readonly identityFile: string;
+  /** A known_hosts file listing the server's host key. */
+  readonly knownHostsFile: string;
+  /** The server's own log: one `Accepted publickey` line per session. */
+  readonly logFile: string;
+  /** Stops the server by its PID and removes its keys. */
+  stop(): Promise<void>;
+}
 
 /** Simulated Docker hosts on this machine (scripts/simulated-hosts.sh): network namespaces, a dockerd each. */
 export interface SimulatedHosts extends AsyncDisposable {
@@ -22,6 +37,8 @@ export interface SimulatedHosts extends AsyncDisposable {
   heal(): Promise<void>;
   /** PSS of all the engines (dockerd, containerd, shims), in MiB. */
   memoryMiB(): Promise<number>;
+  /** Starts an sshd in `host`'s namespace on its address and `port`, whose sessions reach its engine. */
+  startSshd(host: string, port: number): Promise<SimulatedSshd>;
   down(): Promise<void>;
 }
 
@@ -82,6 +99,23 @@ export async function startSimulatedHosts(count: number): Promise<SimulatedHosts
     async memoryMiB() {
       const total = /^total: (\d+) MiB$/m.exec(await run("memory"));
       return Number(total?.[1] ?? NaN);
+    },
+    async startSshd(host, port) {
+      const dir = (await run("sshd", host, String(port))).trim();
+      const address = hosts.find((spec) => spec.name === host)?.advertiseAddress ?? "";
+      let stopped: Promise<void> | undefined;
+      const sshd: SimulatedSshd = {
+        dockerHost: `ssh://${os.userInfo().username}@${address}:${port}`,
+        identityFile: path.join(dir, "id_ed25519"),
+        knownHostsFile: path.join(dir, "known_hosts"),
+        logFile: path.join(dir, "sshd.log"),
+        stop() {
+          stopped ??= run("sshd-stop", host).then(() => undefined);
+          return stopped;
+        },
+        [Symbol.asyncDispose]: () => sshd.stop(),
+      };
+      return sshd;
     },
     down() {
       downed ??= run("down").then(() => undefined);

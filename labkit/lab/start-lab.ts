@@ -75,13 +75,15 @@ const DEFAULT_FILES = ["docker-compose.yml"];
  * Starts a compose project under a fresh project name and waits until every service with a
  * healthcheck is healthy. Bad input fails before anything starts, each with its code: a missing
  * compose file (ERR_COMPOSE_FILE_MISSING), a service the files do not define (ERR_UNKNOWN_SERVICE),
- * no engine (ERR_ENGINE_UNREACHABLE). A start that fails removes what it had started.
+ * no engine (ERR_ENGINE_UNREACHABLE), an ssh:// DOCKER_HOST, which testcontainers cannot check
+ * (ERR_HOST_URL_UNSUPPORTED). A start that fails removes what it had started.
  */
 export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const projectDir = path.resolve(options.projectDir ?? SOCKLAB_ROOT);
   const files = [...(options.files ?? DEFAULT_FILES), ...(options.overrides ?? [])];
   const project = { files: files.map((file) => path.resolve(projectDir, file)) };
   requireComposeFiles(project.files, `project folder ${projectDir}`);
+  refuseSshForTestcontainers(process.env["DOCKER_HOST"]);
   await pingEngine();
   const services = await requireKnownServices(project, options.services ?? []);
   // The owner segment lets a sweep by another run tell this lab from an abandoned one.
@@ -101,6 +103,16 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       cause: error,
     });
   }
+}
+
+// testcontainers builds its client from DOCKER_HOST itself: for ssh:// it would lean on docker-modem's
+// defaults, which check no host key, so socklab does not let it.
+function refuseSshForTestcontainers(dockerHost: string | undefined): void {
+  if (!dockerHost?.startsWith("ssh:")) return;
+  throw new SocklabError(
+    "ERR_HOST_URL_UNSUPPORTED",
+    `startLab runs compose through testcontainers, whose client would reach ${dockerHost} without checking its host key: use startCrossHostLab with that engine as a host, the socklab command, or a tcp:// endpoint with TLS (docs/cross-host.md)`,
+  );
 }
 
 /** socklab's own lab (its docker-compose.yml), for `overrides` of a user's own. */
