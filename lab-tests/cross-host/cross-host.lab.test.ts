@@ -27,7 +27,7 @@ import { TRACE_HELPER_LABEL } from "../../labkit/trace/start-helper-container.ts
 import type { PacketEvent, TraceEvent, TransitionEvent } from "../../labkit/trace/trace-event.ts";
 import "../../labkit/trace/trace-matchers.ts";
 import { waitFor } from "../../labkit/wait-for.ts";
-import { runSocklab, spawnSocklab, untilTraceRecords } from "../support/run-socklab.ts";
+import { runSocklab, spawnSocklab, untilTraceRecords, type CliResult } from "../support/run-socklab.ts";
 import { EXIT } from "../../protocol/error-codes.ts";
 
 const execFileAsync = promisify(execFile);
@@ -62,6 +62,19 @@ interface EchoRound {
 }
 
 const unavailable = simulatedHostsUnavailable();
+
+/** `netstat workbench tcp-echo --side-by-side` put the workbench on h1 and tcp-echo on h2 on one row. */
+function expectBothEndsSideBySide(run: CliResult, clientPort: number): void {
+  expect(run.stderr).toBe("");
+  expect(run.stdout).toMatch(/^workbench on h1 \(\S+\) +\| tcp-echo on h2 \(\S+\)$/m);
+  expect(run.stdout).toMatch(
+    new RegExp(
+      `^tcp +\\S+:${clientPort} +\\S+:7 +ESTABLISHED +\\| ESTABLISHED +\\S+:7 +\\S+:${clientPort}$`,
+      "m",
+    ),
+  );
+  expect(run.exitCode).toBe(0);
+}
 
 describe.runIf(unavailable === undefined)("the lab across three Docker hosts on a swarm overlay", () => {
   let hosts: SimulatedHosts;
@@ -391,16 +404,10 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
           { protocol: "tcp", localPort: 7, remotePort: clientPort, state: "ESTABLISHED" },
           { timeoutMs: WAIT_MS, peer: lab.container("workbench") },
         );
-        const netstat = await cli(["netstat", "workbench", "tcp-echo", "--side-by-side"]);
-        expect(netstat.stderr).toBe("");
-        expect(netstat.stdout).toMatch(/^workbench on h1 \(\S+\) +\| tcp-echo on h2 \(\S+\)$/m);
-        expect(netstat.stdout).toMatch(
-          new RegExp(
-            `^tcp +\\S+:${clientPort} +\\S+:7 +ESTABLISHED +\\| ESTABLISHED +\\S+:7 +\\S+:${clientPort}$`,
-            "m",
-          ),
+        expectBothEndsSideBySide(
+          await cli(["netstat", "workbench", "tcp-echo", "--side-by-side"]),
+          clientPort,
         );
-        expect(netstat.exitCode).toBe(0);
       } finally {
         await lab.sh("workbench", "kill $(cat /tmp/held.pid) 2>/dev/null; true");
       }
@@ -609,17 +616,7 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
           "tcp-echo",
           "--side-by-side",
         ]);
-        for (const run of [netstat, byTls]) {
-          expect(run.stderr).toBe("");
-          expect(run.stdout).toMatch(/^workbench on h1 \(\S+\) +\| tcp-echo on h2 \(\S+\)$/m);
-          expect(run.stdout).toMatch(
-            new RegExp(
-              `^tcp +\\S+:${clientPort} +\\S+:7 +ESTABLISHED +\\| ESTABLISHED +\\S+:7 +\\S+:${clientPort}$`,
-              "m",
-            ),
-          );
-          expect(run.exitCode).toBe(0);
-        }
+        for (const run of [netstat, byTls]) expectBothEndsSideBySide(run, clientPort);
       } finally {
         await cliSh("workbench", "kill $(cat /tmp/held.pid) 2>/dev/null; true");
       }
