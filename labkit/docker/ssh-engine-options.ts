@@ -138,9 +138,12 @@ function isEncrypted(pem: string): boolean {
   const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END/.exec(pem)?.[1];
   if (body === undefined) return false;
   const bytes = Buffer.from(body.replace(/\s/g, ""), "base64");
-  const magic = "openssh-key-v1\0".length;
-  const cipherLength = bytes.readUInt32BE(magic);
-  return bytes.subarray(magic + 4, magic + 4 + cipherLength).toString("latin1") !== "none";
+  const magic = "openssh-key-v1\0";
+  // A cut or mangled key is not called encrypted here: ssh2 then names what is wrong with it.
+  if (bytes.length < magic.length + 4 || bytes.toString("latin1", 0, magic.length) !== magic) return false;
+  const cipherLength = bytes.readUInt32BE(magic.length);
+  const cipher = bytes.toString("latin1", magic.length + 4, magic.length + 4 + cipherLength);
+  return cipher !== "none";
 }
 
 // A key blob starts with its type as an ssh string (a 4-byte length, then the name).

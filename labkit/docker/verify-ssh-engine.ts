@@ -19,6 +19,14 @@ export async function verifySshEngine(docker: Docker, dockerHost: string): Promi
     if (refusal)
       throw new SocklabError("ERR_SSH_HOST_KEY", hostKeyMessage(dockerHost, refusal), { cause: error });
     const { level, code } = error as { level?: string; code?: string };
+    // ssh2 reads the key before it connects anywhere: a cut or mangled file fails here.
+    if ((error as Error).message.startsWith("Cannot parse privateKey")) {
+      throw new SocklabError(
+        "ERR_SSH_AUTH",
+        `socklab cannot use ${options?.credentials ?? "the ssh key"} for ${dockerHost}: ${(error as Error).message}; name an unencrypted OpenSSH or PEM private key as sshIdentityFile`,
+        { cause: error },
+      );
+    }
     if (level === "client-authentication") {
       throw new SocklabError(
         "ERR_SSH_AUTH",
