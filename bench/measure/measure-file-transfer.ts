@@ -3,7 +3,7 @@ import type { Lab } from "../../labkit/lab/start-lab.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { runOneOff } from "../docker/run-one-off.ts";
 import { benchContainerFlags, startHelper, WORKBENCH_IMAGE } from "../docker/start-helper.ts";
-import type { FileTransferProbeResult } from "../probes/file-transfer-probe.ts";
+import type { FileTransferPhase as Phase, FileTransferProbeResult } from "../probes/file-transfer-probe.ts";
 import { parseProbeOutput, probeCommand } from "../probes/run-probe.ts";
 import type { BenchRow } from "../report/bench-row.ts";
 import { BENCH_SETTINGS } from "./bench-settings.ts";
@@ -13,16 +13,6 @@ const { fileTransfer } = BENCH_SETTINGS;
 const GB = 1e9;
 const MIB = 2 ** 20;
 const RSS_SAMPLE_MS = 500;
-
-type Phase =
-  | "socklab"
-  | "nc-up"
-  | "nc-up-synced"
-  | "nc-down"
-  | "nc-down-synced"
-  | "nc-down-hashed"
-  | "seeds-up"
-  | "seeds-down";
 
 const SEEDS = "nc + sha256sum";
 const PORT = fileTransfer.ncPort;

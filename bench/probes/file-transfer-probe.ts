@@ -11,16 +11,19 @@ import { once } from "node:events";
 import { open, rm, stat } from "node:fs/promises";
 import type * as ClientModule from "../../clients/file-transfer/file-transfer-client.ts";
 
+/** What one run of the probe moves: socklab's client, or a reference tool's way. */
+export type FileTransferPhase =
+  | "socklab"
+  | "nc-up"
+  | "nc-up-synced"
+  | "nc-down"
+  | "nc-down-synced"
+  | "nc-down-hashed"
+  | "seeds-up"
+  | "seeds-down";
+
 interface Options {
-  phase:
-    | "socklab"
-    | "nc-up"
-    | "nc-up-synced"
-    | "nc-down"
-    | "nc-down-synced"
-    | "nc-down-hashed"
-    | "seeds-up"
-    | "seeds-down";
+  phase: FileTransferPhase;
   host: string;
   port: number;
   ncPort: number;

@@ -2,7 +2,12 @@ import { hostSocklabCommand } from "../output/invoked-as.ts";
 import { CheckFailure, type CheckPass } from "./check-failure.ts";
 import type { CheckOptions, CheckProgress } from "./check-options.ts";
 import type { SsTcpSocket } from "./parse-ss-tcp.ts";
-import { watchSockets, workbenchSocketsTo, type SocketsTo } from "./watch-workbench-sockets.ts";
+import {
+  watchedTarget,
+  watchSockets,
+  workbenchSocketsTo,
+  type SocketsTo,
+} from "./watch-workbench-sockets.ts";
 
 const STEP_1 =
   "step 1: `python3 idle.py on` and `python3 idle.py off`, in two workbench terminals, both left running";
@@ -26,10 +31,7 @@ export async function checkKeepalive(
   progress: CheckProgress,
   socketsTo: SocketsTo = workbenchSocketsTo,
 ): Promise<CheckPass> {
-  const host = options.host ?? "tcp-echo";
-  const port = options.port ?? 7;
-  const where = `${host}:${port}`;
-  const read = () => socketsTo(host, port).then((all) => all.filter((s) => s.state === "ESTAB"));
+  const { where, readEstablished: read } = watchedTarget(options, { host: "tcp-echo", port: 7 }, socketsTo);
   progress(`looking for two idle connections to ${where}, one with a keepalive timer (${STEP_1})`);
   const pair = await watchSockets(read, (sockets) => idlePair(sockets), options.timeoutMs);
   if (!pair) throw noPair(await read(), where, options.timeoutMs);

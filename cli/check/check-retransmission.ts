@@ -2,7 +2,12 @@ import { hostSocklabCommand } from "../output/invoked-as.ts";
 import { CheckFailure, type CheckPass } from "./check-failure.ts";
 import type { CheckOptions, CheckProgress } from "./check-options.ts";
 import type { SsTcpSocket } from "./parse-ss-tcp.ts";
-import { watchSockets, workbenchSocketsTo, type SocketsTo } from "./watch-workbench-sockets.ts";
+import {
+  watchedTarget,
+  watchSockets,
+  workbenchSocketsTo,
+  type SocketsTo,
+} from "./watch-workbench-sockets.ts";
 
 const STEP_1 = "step 1: `socat - TCP:tcp-echo:7` in a workbench terminal, left running";
 const STEP_3 = `step 3: \`${hostSocklabCommand("fault blackhole tcp-echo --direction in --port 7 --seconds 60")}\` on the host, then type a line in socat`;
@@ -30,10 +35,7 @@ export async function checkRetransmission(
   progress: CheckProgress,
   socketsTo: SocketsTo = workbenchSocketsTo,
 ): Promise<CheckPass> {
-  const host = options.host ?? "tcp-echo";
-  const port = options.port ?? 7;
-  const read = () => socketsTo(host, port).then((all) => all.filter((s) => s.state === "ESTAB"));
-  const where = `${host}:${port}`;
+  const { where, readEstablished: read } = watchedTarget(options, { host: "tcp-echo", port: 7 }, socketsTo);
   progress(`looking for the workbench's connection to ${where} (${STEP_1})`);
   const first = await watchSockets(
     read,

@@ -1,7 +1,12 @@
 import { CheckFailure, type CheckPass } from "./check-failure.ts";
 import type { CheckOptions, CheckProgress } from "./check-options.ts";
 import type { SsTcpSocket } from "./parse-ss-tcp.ts";
-import { watchSockets, workbenchSocketsTo, type SocketsTo } from "./watch-workbench-sockets.ts";
+import {
+  watchedTarget,
+  watchSockets,
+  workbenchSocketsTo,
+  type SocketsTo,
+} from "./watch-workbench-sockets.ts";
 
 const STEPS_1_2 =
   "steps 1 and 2: the server that never reads (pauseOnConnect) on 7103 in tcp-echo, then `head -c 4000000 /dev/zero | nc -N tcp-echo 7103` in the workbench, left running";
@@ -18,10 +23,11 @@ export async function checkZeroWindow(
   progress: CheckProgress,
   socketsTo: SocketsTo = workbenchSocketsTo,
 ): Promise<CheckPass> {
-  const host = options.host ?? "tcp-echo";
-  const port = options.port ?? 7103;
-  const where = `${host}:${port}`;
-  const read = () => socketsTo(host, port).then((all) => all.filter((s) => s.state === "ESTAB"));
+  const { where, readEstablished: read } = watchedTarget(
+    options,
+    { host: "tcp-echo", port: 7103 },
+    socketsTo,
+  );
   progress(`looking for a writer in the workbench stalled by a zero window from ${where} (${STEPS_1_2})`);
   let latest: SsTcpSocket[] = [];
   const stalled = await watchSockets(

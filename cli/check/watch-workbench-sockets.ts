@@ -12,6 +12,27 @@ const POLL_MS = 100;
 /** Where a check reads the sockets toward a host and port: the workbench's kernel, or a test's script. */
 export type SocketsTo = (host: string, port: number) => Promise<SsTcpSocket[]>;
 
+/** Where a check watches: the host and port of the lab's service, and a reader of its established connections. */
+export interface WatchedTarget {
+  /** `host:port`, for messages. */
+  where: string;
+  readEstablished: () => Promise<SsTcpSocket[]>;
+}
+
+/** The learner's --host and --port, or the exercise's service and port; connections in ESTAB only. */
+export function watchedTarget(
+  options: { host?: string; port?: number },
+  defaults: { host: string; port: number },
+  socketsTo: SocketsTo,
+): WatchedTarget {
+  const host = options.host ?? defaults.host;
+  const port = options.port ?? defaults.port;
+  return {
+    where: `${host}:${port}`,
+    readEstablished: () => socketsTo(host, port).then((all) => all.filter((s) => s.state === "ESTAB")),
+  };
+}
+
 /** The workbench's TCP sockets toward `host`:`port`, as its kernel reports them now (`ss -tinopHO`). */
 export async function workbenchSocketsTo(host: string, port: number): Promise<SsTcpSocket[]> {
   const addresses = await hostAddresses(host);
