@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type Docker from "dockerode";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { waitFor } from "../wait-for.ts";
@@ -31,6 +32,9 @@ export interface PacketCapture {
 // Headers only: link (20, cooked v2) + IPv6 (40) + TCP with options (60).
 const SNAPLEN_BYTES = 128;
 const CAPTURE_BUFFER_KIB = 32_768;
+// Before SIGINT, tcpdump is let catch up: what it has not read from its ring by then is counted lost.
+const CATCH_UP_QUIET_MS = 100;
+const CATCH_UP_MAX_MS = 2_000;
 
 /**
  * Starts tcpdump in a helper sharing `containerId`'s network namespace (NET_RAW only), with
@@ -79,7 +83,9 @@ export async function startPacketCapture(
   );
   const decoder = new PcapDecoder();
   const kept = keepPcap === false ? undefined : new PcapRing(keepPcap === true ? Infinity : keepPcap);
+  let lastDataAtMs = performance.now();
   helper.stdout.on("data", (chunk: Buffer) => {
+    lastDataAtMs = performance.now();
     kept?.push(chunk);
     for (const segment of decoder.push(chunk)) onSegment(segment);
   });
@@ -109,6 +115,7 @@ export async function startPacketCapture(
   }
   return {
     async stop() {
+      await untilQuiet(() => lastDataAtMs);
       await helper.signal("SIGINT");
       await helper.exited;
       await ended;
@@ -127,4 +134,15 @@ export async function startPacketCapture(
 function droppedPackets(stderr: string): number {
   const count = (what: string) => Number(new RegExp(`(\\d+) packets? ${what}`).exec(stderr)?.[1] ?? "0");
   return count("dropped by kernel") + Math.max(0, count("received by filter") - count("captured"));
+}
+
+// Waits until the capture has written nothing for CATCH_UP_QUIET_MS (tcpdump has read its ring, on a
+// loaded machine it lags), or CATCH_UP_MAX_MS have passed on a link that never goes quiet.
+async function untilQuiet(lastDataAtMs: () => number): Promise<void> {
+  const deadlineMs = performance.now() + CATCH_UP_MAX_MS;
+  while (performance.now() < deadlineMs) {
+    const quietForMs = performance.now() - lastDataAtMs();
+    if (quietForMs >= CATCH_UP_QUIET_MS) return;
+    await delay(CATCH_UP_QUIET_MS - quietForMs);
+  }
 }
