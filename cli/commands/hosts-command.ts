@@ -83,6 +83,7 @@ Exit codes: 0 ok, 2 a bad hosts file or placement, 4 docker failed on a host, 5 
       process.stdout.write(
         `socklab across ${engines.length} hosts is up on the overlay ${lab.networkName}\n`,
       );
+      await lab.leaveRunning();
     });
 
   withFile(hosts.command("status"))

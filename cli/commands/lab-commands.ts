@@ -157,6 +157,7 @@ async function upAcross(hosts: CrossHostTarget, place: string | undefined): Prom
   process.stdout.write(
     `the lab ${lab.projectName} is up on ${names.length} hosts, on the overlay ${lab.networkName}\n`,
   );
+  await lab.leaveRunning();
   return EXIT.ok;
 }
 

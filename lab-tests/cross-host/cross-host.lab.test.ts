@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -572,6 +572,9 @@ ${py} get xhost.bin got.bin 2>/dev/null && cmp sent.bin got.bin && sha256sum <go
         `tcp-echo on h2\nworkbench on h1\nthe lab ${cliProject()} is up on 2 hosts`,
       );
       expect(up.exitCode).toBe(0);
+      // up leaves the lab running, and nothing of its own in the temp folder (its compose override).
+      const ownTemp = (await readdir(os.tmpdir())).filter((name) => name.startsWith(`${cliProject()}-`));
+      expect(ownTemp).toEqual([]);
       // Where the engines themselves say each container is.
       expect((await cliContainer("tcp-echo")).host.name).toBe("h2");
       expect((await cliContainer("workbench")).host.name).toBe("h1");

@@ -47,6 +47,12 @@ export interface CrossHostLab extends Lab {
   move(service: string, hostName: string): Promise<HostedContainer>;
   /** Starts a hardened extra container on `hostName`, on the lab's overlay, named `name` there. */
   attach(hostName: string, name: string, options?: AttachOptions): Promise<HostedContainer>;
+  /**
+   * Leaves the lab running and lets go of what this process made for it (the generated compose
+   * override in the temp folder), for a command that starts a lab and exits: `down` of another
+   * process (stopCrossHostLab) removes the lab. Nothing but down() may be called after it.
+   */
+  leaveRunning(): Promise<void>;
 }
 
 export interface StartCrossHostLabOptions {
@@ -290,6 +296,7 @@ function wrap(
       state.containers.set(name, attached);
       return attached;
     },
+    leaveRunning: () => state.project.dispose(),
     down() {
       downed ??= stopCrossHostLab(state.hosts, state.swarm.manager, state.project.projectName).finally(() =>
         state.project.dispose(),
