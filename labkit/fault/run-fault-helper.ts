@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
 import type Docker from "dockerode";
 import { dockerClient } from "../docker/docker-client.ts";
 import { ensureFaultHelperImage, FAULT_HELPER_IMAGE } from "./fault-helper-image.ts";
@@ -68,6 +69,8 @@ export async function runFaultHelper(
   }
 }
 
+const ENGINE_SAYS_STOPPED_MAX_MS = 5_000;
+
 /** A helper that stays: its output as it comes, and a promise that settles when it has ended. */
 export interface RunningHelper {
   readonly container: Docker.Container;
@@ -100,13 +103,20 @@ export async function startFaultHelper(
   sink.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
   docker.modem.demuxStream(stream, sink, sink);
   let following = true;
-  const ended = new Promise<void>((resolve) => {
+  const streamEnded = new Promise<void>((resolve) => {
     const end = (): void => {
       if (following) resolve();
     };
     stream.on("end", end);
     stream.on("close", end);
     stream.on("error", end);
+  });
+  // Its output ends a moment before the engine stops listing it as running (a killed helper was
+  // still "running" to listFaults); gone already (auto-removed) counts as ended too.
+  const ended = streamEnded.then(async () => {
+    const stopped = container.wait({ condition: "not-running" }).catch(() => undefined);
+    // Bounded, and unref'd: an engine that does not answer must not hold `removed` or the process.
+    await Promise.race([stopped, delay(ENGINE_SAYS_STOPPED_MAX_MS, undefined, { ref: false })]);
   });
   await container.start();
   return {
