@@ -1,3 +1,4 @@
+import { hostSocklabCommand } from "../output/invoked-as.ts";
 import { describe, expect, it } from "vitest";
 import { rejectsWith } from "../test-support/rejects-with.ts";
 import { scriptedSockets } from "../test-support/scripted-sockets.ts";
@@ -48,7 +49,7 @@ describe("check 11: keepalive under a partition", () => {
     const sockets = scriptedSockets([`${on("904ms", 0)}\n${off}`]);
     await rejectsWith(checkKeepalive(OPTIONS, quiet, sockets), {
       message: "no keepalive probe of 172.18.0.6:41296 went unanswered",
-      lookAt: "npx socklab fault partition tcp-echo workbench",
+      lookAt: hostSocklabCommand("fault partition tcp-echo workbench"),
     });
   });
 

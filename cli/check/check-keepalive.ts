@@ -42,7 +42,7 @@ export async function checkKeepalive(
       `${on.local} has a keepalive timer, but it runs out in ${Math.round(idleMs / 1000)} s: the first probe would come far too late`,
       "idle.py: sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 2) after SO_KEEPALIVE (the default is 7200 s)",
     );
-  progress(`keepalive on: ${on.local} (${on.process ?? "?"}), off: ${off.local}; now ${STEP_3}`);
+  progress(`keepalive on: ${on.local} (${on.owner?.program ?? "?"}), off: ${off.local}; now ${STEP_3}`);
   const probes: Probe[] = [];
   const dropped = await watchSockets(
     read,
@@ -82,8 +82,10 @@ export async function checkKeepalive(
 
 // The client with keepalive has a keepalive timer (and no probe out yet); the other has no timer at all.
 function idlePair(sockets: readonly SsTcpSocket[]): { on: SsTcpSocket; off: SsTcpSocket } | undefined {
-  const on = sockets.find((s) => s.timer?.name === "keepalive" && s.timer.count === 0 && s.sendQBytes === 0);
-  const off = sockets.find((s) => s.timer === undefined && s.sendQBytes === 0);
+  const on = sockets.find(
+    (s) => s.timer?.name === "keepalive" && s.timer.count === 0 && s.sendQueueBytes === 0,
+  );
+  const off = sockets.find((s) => s.timer === undefined && s.sendQueueBytes === 0);
   return on && off ? { on, off } : undefined;
 }
 

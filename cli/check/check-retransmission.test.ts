@@ -1,3 +1,4 @@
+import { hostSocklabCommand } from "../output/invoked-as.ts";
 import { describe, expect, it } from "vitest";
 import { rejectsWith } from "../test-support/rejects-with.ts";
 import { scriptedSockets } from "../test-support/scripted-sockets.ts";
@@ -38,7 +39,7 @@ describe("check 10: the RTO under a blackhole", () => {
   it("fails when nothing goes unacknowledged (no fault in force), pointing at step 3", async () => {
     await rejectsWith(checkRetransmission(OPTIONS, quiet, scriptedSockets([idle])), {
       message: "no byte sent to tcp-echo:7 went unacknowledged long enough to be resent within 1000 ms",
-      lookAt: "npx socklab fault blackhole tcp-echo",
+      lookAt: hostSocklabCommand("fault blackhole tcp-echo"),
     });
   });
 

@@ -70,7 +70,7 @@ export async function checkRetransmission(
     (sockets, atMs) => {
       const socket = sockets.find((s) => s.local === local);
       if (!socket) return { gone: true, atMs };
-      return socket.sendQBytes === 0 ? { gone: false, atMs } : undefined;
+      return socket.sendQueueBytes === 0 ? { gone: false, atMs } : undefined;
     },
     options.timeoutMs,
   );
@@ -98,7 +98,7 @@ function record(history: Map<string, Backoff[]>, socket: SsTcpSocket, atMs: numb
   const rtoMs = Number(socket.info["rto"]);
   const seen = history.get(socket.local) ?? [];
   const last = seen.at(-1);
-  if (socket.timer?.name !== "on" || socket.sendQBytes === 0 || backoff === 0) {
+  if (socket.timer?.name !== "on" || socket.sendQueueBytes === 0 || backoff === 0) {
     if (last) history.set(socket.local, []);
     return;
   }

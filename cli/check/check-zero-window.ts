@@ -34,7 +34,7 @@ export async function checkZeroWindow(
     read,
     (sockets) => {
       latest = sockets;
-      return sockets.find((s) => s.timer?.name === "persist" && s.sendQBytes >= MIN_QUEUED_BYTES);
+      return sockets.find((s) => s.timer?.name === "persist" && s.sendQueueBytes >= MIN_QUEUED_BYTES);
     },
     options.timeoutMs,
   );
@@ -48,7 +48,7 @@ export async function checkZeroWindow(
     );
   return {
     facts: [
-      `${stalled.local} -> ${where} (${stalled.process ?? "?"}): Send-Q ${stalled.sendQBytes} bytes waiting in the writer's kernel`,
+      `${stalled.local} -> ${where} (${stalled.owner?.program ?? "?"}): Send-Q ${stalled.sendQueueBytes} bytes waiting in the writer's kernel`,
       `its timer is persist (zero-window probes, ${stalled.timer?.count ?? 0} sent so far), not on: the receiver advertises a window of 0`,
       `${where}'s kernel acknowledged ${unreadBytes} bytes that its application never read: its Recv-Q`,
     ],
@@ -58,10 +58,10 @@ export async function checkZeroWindow(
 function notStalled(sockets: readonly SsTcpSocket[], where: string, timeoutMs: number): CheckFailure {
   if (sockets.length === 0)
     return new CheckFailure(`no connection from the workbench to ${where} within ${timeoutMs} ms`, STEPS_1_2);
-  const [first] = [...sockets].sort((a, b) => b.sendQBytes - a.sendQBytes) as [SsTcpSocket];
+  const [first] = [...sockets].sort((a, b) => b.sendQueueBytes - a.sendQueueBytes) as [SsTcpSocket];
   const timer = first.timer?.name ?? "none";
   return new CheckFailure(
-    `${first.local} -> ${where}: Send-Q ${first.sendQBytes} bytes, timer ${timer}, for ${timeoutMs} ms; a writer stalled by a zero window has a Send-Q over ${MIN_QUEUED_BYTES} bytes and the persist timer`,
+    `${first.local} -> ${where}: Send-Q ${first.sendQueueBytes} bytes, timer ${timer}, for ${timeoutMs} ms; a writer stalled by a zero window has a Send-Q over ${MIN_QUEUED_BYTES} bytes and the persist timer`,
     timer === "on"
       ? "a timer `on` with a full Send-Q is a slow link (step 4), not a slow reader: remove the bandwidth fault and run steps 1 and 2"
       : `the reader must not read: the server of step 1 (pauseOnConnect), and a writer that sends more than the two buffers hold (4 MB). ${STEPS_1_2}`,

@@ -10,30 +10,30 @@ const ZERO_WINDOW =
   'ESTAB 0      478664    172.18.0.6:50116   172.18.0.3:7103 users:(("nc",pid=2443,fd=3)) timer:(persist,24sec,0) ts sack bbr wscale:10,10 rto:212 backoff:7 bytes_acked:127545 rwnd_limited:29912ms(99.9%) notsent:478664';
 
 describe("parseSsTcp", () => {
-  it("reads the queues, both ends, the process, the timer and -i's figures of each line", () => {
+  it("reads labkit's row (state, queues, both ends, the process), the timer and -i's figures of each line", () => {
     const [keepalive, retransmitting, zeroWindow] = parseSsTcp(
       `${KEEPALIVE}\n${RETRANSMITTING}\n${ZERO_WINDOW}\n`,
     );
     expect(keepalive).toMatchObject({
-      state: "ESTAB",
-      recvQBytes: 0,
-      sendQBytes: 0,
+      state: "ESTABLISHED",
+      receiveQueueBytes: 0,
+      sendQueueBytes: 0,
       local: "172.18.0.6:58660",
-      peer: "172.18.0.3:7",
-      peerPort: 7,
-      process: "python3",
+      remoteAddress: "172.18.0.3",
+      remotePort: 7,
+      owner: { program: "python3", pid: 2590 },
       timer: { name: "keepalive", remainingMs: 904, count: 0 },
       info: { rto: "540", snd_wnd: "65536", bytes_acked: "1" },
     });
     expect(retransmitting).toMatchObject({
-      sendQBytes: 6,
+      sendQueueBytes: 6,
       timer: { name: "on", remainingMs: 2136, count: 4 },
       info: { rto: "3264", backoff: "4", retrans: "1/5" },
     });
     expect(zeroWindow).toMatchObject({
-      sendQBytes: 478_664,
-      peerPort: 7103,
-      process: "nc",
+      sendQueueBytes: 478_664,
+      remotePort: 7103,
+      owner: { program: "nc", pid: 2443 },
       timer: { name: "persist", remainingMs: 24_000, count: 0 },
       info: { bytes_acked: "127545" },
     });
@@ -46,7 +46,7 @@ describe("parseSsTcp", () => {
     const sockets = parseSsTcp("State Recv-Q Send-Q\nESTAB 0 0 10.0.0.1:40000 10.0.0.2:7 ts rto:204\n");
     expect(sockets).toHaveLength(1);
     expect(sockets[0]?.timer).toBeUndefined();
-    expect(sockets[0]?.process).toBeUndefined();
+    expect(sockets[0]?.owner).toBeUndefined();
   });
 });
 

@@ -1,15 +1,10 @@
-/** One TCP socket as `ss -tinopHO` prints it, one line per socket. */
-export interface SsTcpSocket {
-  /** ss's state names: ESTAB, FIN-WAIT-2, ... */
-  state: string;
-  recvQBytes: number;
-  sendQBytes: number;
+import { formatEndpoint } from "../../protocol/format-endpoint.ts";
+import { parseSs, type SsEntry } from "../../labkit/socket-table/parse-ss.ts";
+
+/** One TCP socket as `ss -tinopHO` prints it: labkit's row, with -o's timer and -i's figures. */
+export interface SsTcpSocket extends SsEntry {
+  /** `address:port` of this end, for messages. */
   local: string;
-  peer: string;
-  /** The port of `peer`, e.g. 7 for `172.18.0.3:7`. */
-  peerPort: number;
-  /** The first process that holds it (`python3`, `nc`), if any. */
-  process?: string;
   /** The kernel's timer: on (retransmission), keepalive, persist (zero window), timewait... */
   timer?: SsTimer;
   /** `-i`'s `name:value` figures as printed: rto, backoff, retrans, snd_wnd, bytes_acked... */
@@ -24,30 +19,24 @@ export interface SsTimer {
   count: number;
 }
 
-const HEAD = /^(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)(.*)$/;
-const PROCESS = /users:\(\("([^"]+)"/;
 const TIMER = /timer:\((\w+),([^,]+),(\d+)\)/;
 // ss writes a time as minutes, seconds and milliseconds run together: 1min30sec, 58sec, 396ms, and
 // 2 s 136 ms as "2.136ms".
 const SS_TIME = /^(?:(\d+)min)?(?:(\d+)(?:sec|\.))?(?:(\d+)ms)?$/;
+// State, Recv-Q, Send-Q, local and peer: what labkit's parseSs reads; -o and -i come after them.
+const HEAD_FIELDS = /^\s*(?:\S+\s+){4}\S+/;
 
-/** The sockets of `ss -tinopHO` output (no header, one line each); lines it cannot read are left out. */
+/** The sockets of `ss -tinopHO` output (one line each); a header and lines that are no socket are left out. */
 export function parseSsTcp(text: string): SsTcpSocket[] {
   return text.split("\n").flatMap((line) => {
-    const head = HEAD.exec(line.trim());
-    if (!head) return [];
-    const [, state = "", recvQ = "0", sendQ = "0", local = "", peer = "", rest = ""] = head;
+    const [entry] = readLine(line);
+    if (!entry) return [];
+    const rest = line.replace(HEAD_FIELDS, "");
     const timer = TIMER.exec(rest);
-    const processName = PROCESS.exec(rest)?.[1];
     return [
       {
-        state,
-        recvQBytes: Number(recvQ),
-        sendQBytes: Number(sendQ),
-        local,
-        peer,
-        peerPort: Number(peer.slice(peer.lastIndexOf(":") + 1)),
-        ...(processName === undefined ? {} : { process: processName }),
+        ...entry,
+        local: formatEndpoint(entry.localAddress, entry.localPort),
         ...(timer
           ? {
               timer: { name: timer[1] ?? "", remainingMs: ssTimeMs(timer[2] ?? ""), count: Number(timer[3]) },
@@ -57,6 +46,15 @@ export function parseSsTcp(text: string): SsTcpSocket[] {
       },
     ];
   });
+}
+
+// parseSs refuses a line it cannot read; a check polling ss skips it and reads the next sample.
+function readLine(line: string): SsEntry[] {
+  try {
+    return parseSs(line, "tcp");
+  } catch {
+    return [];
+  }
 }
 
 // `rto:204 backoff:3 retrans:1/4`, leaving out the (...) groups: users:, timer:, bbr:.

@@ -29,7 +29,7 @@ export function watchedTarget(
   const port = options.port ?? defaults.port;
   return {
     where: `${host}:${port}`,
-    readEstablished: () => socketsTo(host, port).then((all) => all.filter((s) => s.state === "ESTAB")),
+    readEstablished: () => socketsTo(host, port).then((all) => all.filter((s) => s.state === "ESTABLISHED")),
   };
 }
 
@@ -37,13 +37,7 @@ export function watchedTarget(
 export async function workbenchSocketsTo(host: string, port: number): Promise<SsTcpSocket[]> {
   const addresses = await hostAddresses(host);
   const { stdout } = await execFileAsync("ss", ["-tinopHO", "dport", "=", `:${port}`]);
-  return parseSsTcp(stdout).filter((s) => s.peerPort === port && addresses.has(peerAddress(s.peer)));
-}
-
-// "172.18.0.3:7" -> "172.18.0.3", "[::ffff:172.18.0.3]:7" -> "172.18.0.3".
-function peerAddress(peer: string): string {
-  const address = peer.slice(0, peer.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-  return address.replace(/^::ffff:/, "");
+  return parseSsTcp(stdout).filter((s) => s.remotePort === port && addresses.has(s.remoteAddress));
 }
 
 const addressesByHost = new Map<string, Set<string>>();
