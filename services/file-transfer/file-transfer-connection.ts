@@ -459,6 +459,8 @@ export class FileTransferConnection {
         await sending;
         next = sent < bytes ? readAt(sent, buffers[(turn + 1) % 2] as Buffer) : undefined;
         sending = writeToSocket(this.#socket, chunk);
+        // Awaited at the next turn; a peer gone while the next read runs must not reject it unwatched.
+        sending.catch(() => undefined);
       }
       await sending;
     } catch (error) {
