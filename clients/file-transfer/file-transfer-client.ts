@@ -20,6 +20,8 @@ import { FrameDecoder, type FrameEvent } from "../../protocol/file-transfer/fram
 import { parseReply } from "../../protocol/file-transfer/parse-reply.ts";
 import { isErrorCode, toErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import { openDownloadSink, type DownloadSink } from "./download-sink.ts";
+import { hashFile, hashRange } from "./hash-file.ts";
 
 /** Codes this client raises itself; every other code it throws is the server's, from FILE_TRANSFER_ERRORS. */
 export const FILE_TRANSFER_CLIENT_ERRORS = {
@@ -347,17 +349,29 @@ export class FileTransferClient {
       await partial.truncate(0);
       heldBytes = 0;
     }
-    const hash = await hashRange(partial, heldBytes);
-    const receivedBytes = await this.#download(info, heldBytes, partial, hash, options);
+    const sink = await openDownloadSink(partial, {
+      heldBytes,
+      bodyBytes: info.size - heldBytes,
+      syncEveryBytes: WRITE_BEHIND_SYNC_BYTES,
+    });
+    let receivedBytes: number;
+    let sha256: string;
+    try {
+      receivedBytes = await this.#download(info, heldBytes, sink, options);
+      sha256 = await sink.finish();
+    } catch (error) {
+      // What was received stays in the partial, for a resume.
+      await sink.stop();
+      throw error;
+    }
     await partial.sync();
-    return { heldBytes, receivedBytes, sha256: hash.digest("hex") };
+    return { heldBytes, receivedBytes, sha256 };
   }
 
   async #download(
     info: StoredFileInfo,
     offset: number,
-    partial: FileHandle,
-    hash: Hash,
+    sink: DownloadSink,
     options: TransferOptions,
   ): Promise<number> {
     const id = this.#nextId++;
@@ -372,35 +386,16 @@ export class FileTransferClient {
     this.#decoder.expectBody(reply.size - offset);
     options.onProgress?.(offset, reply.size);
     let received = 0;
-    // One fdatasync at a time runs behind the writes (the disk works while bytes still arrive).
-    let flushedAt = 0;
-    let flushing: Promise<unknown> | undefined;
-    let flushFailure: Error | undefined;
     this.#socket.setTimeout(this.#idleTimeoutMs);
     try {
       for (let event = await this.#nextEvent(); event.kind !== "bodyEnd"; event = await this.#nextEvent()) {
         if (event.kind !== "body")
           throw this.#breakWith(new SocklabError("ERR_BAD_REPLY", `${event.kind} inside a body`));
-        // The write runs on libuv's thread pool while this thread hashes the same bytes.
-        const written = writeAll(partial, event.chunk);
-        hash.update(event.chunk);
-        await written;
+        // Counted first: the sink may take the chunk's memory.
         received += event.chunk.length;
-        if (received - flushedAt >= WRITE_BEHIND_SYNC_BYTES && flushing === undefined) {
-          flushedAt = received;
-          // A write-back error is reported once per open file: kept here, so the final sync cannot miss it.
-          flushing = partial.datasync().then(
-            () => (flushing = undefined),
-            (error: unknown) => {
-              flushFailure ??= error instanceof Error ? error : new Error(String(error));
-              flushing = undefined;
-            },
-          );
-        }
+        await sink.write(event.chunk);
         options.onProgress?.(offset + received, reply.size);
       }
-      await flushing;
-      if (flushFailure !== undefined) throw flushFailure;
     } finally {
       this.#socket.setTimeout(0);
     }
@@ -660,33 +655,6 @@ class ResumedHashMismatch extends SocklabError {
   }
 }
 
-/** Size and SHA-256 of a file, read once in chunks. */
-async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
-  const handle = await open(path, "r");
-  try {
-    const { size } = await handle.stat();
-    return { size, sha256: (await hashRange(handle, size)).digest("hex") };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Feeds a file's first `bytes` bytes to `hash` (a new one by default) and returns it. */
-async function hashRange(
-  handle: FileHandle,
-  bytes: number,
-  hash: Hash = createHash("sha256"),
-): Promise<Hash> {
-  const buffer = new Uint8Array(READ_CHUNK_BYTES);
-  for (let done = 0; done < bytes;) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, bytes - done), done);
-    if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
-    done += bytesRead;
-  }
-  return hash;
-}
-
 async function* iterate(source: ByteSource): AsyncGenerator<Uint8Array> {
   yield* source;
 }
@@ -735,13 +703,6 @@ async function* readFileFrom(
     }
   } finally {
     await handle.close();
-  }
-}
-
-async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
-  for (let written = 0; written < chunk.length;) {
-    const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
-    written += bytesWritten;
   }
 }
 
