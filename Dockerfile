@@ -11,9 +11,10 @@ WORKDIR /app
 COPY package.json ./
 COPY scripts/compile-for-image.ts scripts/
 COPY protocol/ protocol/
+COPY io/ io/
 COPY clients/ clients/
 COPY services/ services/
-RUN node scripts/compile-for-image.ts protocol clients services
+RUN node scripts/compile-for-image.ts protocol io clients services
 
 # Services: no npm dependencies, only Node's standard library; they run as uid 10001 (compose sets it).
 FROM ${NODE_IMAGE} AS service-base
@@ -23,6 +24,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json ./
 COPY --from=service-js /app/protocol/ protocol/
+COPY --from=service-js /app/io/ io/
 # The clients too: each service's healthcheck speaks its protocol through socklab's own client.
 COPY --from=service-js /app/clients/ clients/
 COPY --from=service-js /app/services/runtime/ services/runtime/
@@ -66,10 +68,12 @@ RUN --mount=type=secret,id=build_ca \
     NODE_EXTRA_CA_CERTS=/run/secrets/build_ca \
     npm "$([ -f package-lock.json ] && echo ci || echo install)" --omit=dev --omit=peer --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY protocol/ protocol/
+COPY io/ io/
 COPY clients/ clients/
 # The clients as the services run them, JavaScript: the bench's file-transfer probe loads this one,
 # so that the client's RSS is not the type stripper's (20 to 35 MiB, as for the services).
 COPY --from=service-js /app/protocol/ js/protocol/
+COPY --from=service-js /app/io/ js/io/
 COPY --from=service-js /app/clients/ js/clients/
 COPY labkit/ labkit/
 COPY cli/ cli/

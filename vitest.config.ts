@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: [
-            "{protocol,services,clients,cli,labkit,scripts,docs,bin,bench/report,bench/soak,web}/**/*.test.ts",
+            "{protocol,io,services,clients,cli,labkit,scripts,docs,bin,bench/report,bench/soak,web}/**/*.test.ts",
           ],
           exclude: ["**/*.lab.test.ts", "node_modules/**"],
           testTimeout: 20_000,

@@ -34,7 +34,7 @@ async function importsOf(pattern: string): Promise<Import[]> {
 }
 
 const describeImport = (i: Import) => `${i.file} imports ${i.specifier}`;
-const CODE = "{protocol,services,clients,labkit,cli,bench,lab-tests,docs,scripts,web}/**/*.{ts,tsx}";
+const CODE = "{protocol,io,services,clients,labkit,cli,bench,lab-tests,docs,scripts,web}/**/*.{ts,tsx}";
 
 describe("the layout's dependency rules", () => {
   it("nothing outside lab-tests imports from lab-tests", async () => {
@@ -54,6 +54,16 @@ describe("the layout's dependency rules", () => {
   it("protocol imports no sockets and no files, so every codec is tested on plain bytes", async () => {
     const wrong = (await importsOf("protocol/**/*.ts")).filter(
       (i) => !i.file.endsWith(".test.ts") && /^node:(net|dgram|fs)(\/|$)/.test(i.specifier),
+    );
+    expect(wrong.map(describeImport)).toEqual([]);
+  });
+
+  it("io, shared by services and clients, imports neither, nor any socket", async () => {
+    const wrong = (await importsOf("io/**/*.ts")).filter(
+      (i) =>
+        /^node:(net|dgram)(\/|$)/.test(i.specifier) ||
+        i.target?.startsWith("services/") === true ||
+        i.target?.startsWith("clients/") === true,
     );
     expect(wrong.map(describeImport)).toEqual([]);
   });

@@ -20,8 +20,8 @@ import { FrameDecoder, type FrameEvent } from "../../protocol/file-transfer/fram
 import { parseReply } from "../../protocol/file-transfer/parse-reply.ts";
 import { isErrorCode, toErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
-import { openDownloadSink, type DownloadSink } from "./download-sink.ts";
-import { hashFile, hashRange } from "./hash-file.ts";
+import { openHashedAppendSink, type HashedAppendSink } from "../../io/hashed-append-sink.ts";
+import { hashFile, hashRange } from "../../io/hash-file.ts";
 
 /** Codes this client raises itself; every other code it throws is the server's, from FILE_TRANSFER_ERRORS. */
 export const FILE_TRANSFER_CLIENT_ERRORS = {
@@ -349,7 +349,7 @@ export class FileTransferClient {
       await partial.truncate(0);
       heldBytes = 0;
     }
-    const sink = await openDownloadSink(partial, {
+    const sink = await openHashedAppendSink(partial, {
       heldBytes,
       bodyBytes: info.size - heldBytes,
       syncEveryBytes: WRITE_BEHIND_SYNC_BYTES,
@@ -371,7 +371,7 @@ export class FileTransferClient {
   async #download(
     info: StoredFileInfo,
     offset: number,
-    sink: DownloadSink,
+    sink: HashedAppendSink,
     options: TransferOptions,
   ): Promise<number> {
     const id = this.#nextId++;

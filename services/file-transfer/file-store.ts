@@ -1,4 +1,4 @@
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { constants, type Stats } from "node:fs";
 import {
   lstat,
@@ -112,21 +112,6 @@ export class FileStore {
       await handle.close();
       throw error;
     }
-  }
-
-  /** Appends all of `chunk`: a write may take fewer bytes than it was given. */
-  async append(partial: PartialFile, chunk: Uint8Array): Promise<void> {
-    for (let written = 0; written < chunk.length;) {
-      const { bytesWritten } = await partial.handle.write(chunk, written, chunk.length - written);
-      written += bytesWritten;
-    }
-  }
-
-  /** A hash fed with the partial's first `bytes` bytes, so that a resumed upload is checked whole. */
-  async hashPrefix(partial: PartialFile, bytes: number): Promise<Hash> {
-    const hash = createHash("sha256");
-    await readRange(partial.handle, 0, bytes, (chunk) => hash.update(chunk));
-    return hash;
   }
 
   /**

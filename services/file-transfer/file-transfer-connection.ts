@@ -1,4 +1,3 @@
-import type { Hash } from "node:crypto";
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
@@ -35,7 +34,7 @@ import type { FileStore, PartialFile } from "./file-store.ts";
 import { toWireError } from "./to-wire-error.ts";
 import type { UploadRegistry } from "./upload-registry.ts";
 import { waitForDrain } from "./wait-for-drain.ts";
-import { WriteBehindSync } from "./write-behind-sync.ts";
+import { openHashedAppendSink, type HashedAppendSink } from "../../io/hashed-append-sink.ts";
 
 export interface ConnectionLimits {
   maxFileBytes: number;
@@ -63,8 +62,8 @@ interface ActiveUpload {
   /** The body is in, and the next frame is this put's trailer. */
   awaitingTrailer: boolean;
   partial: PartialFile;
-  hash: Hash;
-  writeBehind: WriteBehindSync;
+  /** Hashes the body (after the partial's held bytes) and appends it, syncing behind the writes. */
+  sink: HashedAppendSink;
   release: () => void;
   offset: number;
   receivedBytes: number;
@@ -269,14 +268,17 @@ export class FileTransferConnection {
         throw new SocklabError("SHUTTING_DOWN", "connection is closing");
       partial = await store.openPartial(key, request.size);
       await this.#checkFreeSpace(request, request.size - partial.heldBytes);
-      const hash = await store.hashPrefix(partial, partial.heldBytes);
+      const sink = await openHashedAppendSink(partial.handle, {
+        heldBytes: partial.heldBytes,
+        bodyBytes: request.size - partial.heldBytes,
+        syncEveryBytes: WRITE_BEHIND_SYNC_BYTES,
+      });
       this.#upload = {
         request,
         announcedSha256,
         awaitingTrailer: false,
         partial,
-        hash,
-        writeBehind: new WriteBehindSync(partial.handle, WRITE_BEHIND_SYNC_BYTES),
+        sink,
         release,
         offset: partial.heldBytes,
         receivedBytes: 0,
@@ -309,11 +311,7 @@ export class FileTransferConnection {
     upload.receivedBytes += chunk.length;
     if (upload.failure !== undefined) return;
     try {
-      // The write runs on libuv's thread pool while this thread hashes the same (read-only) bytes.
-      const written = this.#ctx.store.append(upload.partial, chunk);
-      upload.hash.update(chunk);
-      await written;
-      upload.writeBehind.wrote(chunk.length);
+      await upload.sink.write(chunk);
     } catch (error) {
       const wire = toWireError(error);
       upload.failure = { code: wire.code, message: wire.message };
@@ -369,6 +367,8 @@ export class FileTransferConnection {
       });
       this.#logOp(fields, upload.startedMs);
     } catch (error) {
+      // Its queued writes land before the partial is kept (a resume counts on them).
+      await upload.sink.stop();
       await this.#ctx.store.keepPartial(partial).catch(() => undefined);
       const wire = toWireError(error);
       this.#logOp({ ...fields, code: wire.code, cause: errorText(wire.unexpected) }, upload.startedMs);
@@ -384,8 +384,7 @@ export class FileTransferConnection {
     const { store } = this.#ctx;
     const { request, partial } = upload;
     if (upload.failure !== undefined) throw new SocklabError(upload.failure.code, upload.failure.message);
-    await upload.writeBehind.settled();
-    const sha256 = upload.hash.digest("hex");
+    const sha256 = await upload.sink.finish();
     if (sha256 !== expectedSha256) {
       await store.discardPartial(partial);
       throw new SocklabError(
@@ -589,6 +588,7 @@ export class FileTransferConnection {
     if (upload === undefined || this.#inEvent) return;
     this.#upload = undefined;
     try {
+      await upload.sink.stop();
       await this.#ctx.store.keepPartial(upload.partial);
     } catch (error) {
       this.#ctx.log("partial-keep-failed", {

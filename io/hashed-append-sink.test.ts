@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { InlineSink, openDownloadSink, WORKER_MIN_BODY_BYTES, WorkerSink } from "./download-sink.ts";
+import {
+  InlineSink,
+  MAX_WORKER_SINKS,
+  openHashedAppendSink,
+  WORKER_MIN_BODY_BYTES,
+  WorkerSink,
+} from "./hashed-append-sink.ts";
 import { hashRange } from "./hash-file.ts";
 
 const execFileAsync = promisify(execFile);
@@ -17,7 +23,7 @@ afterEach(async () => {
 });
 
 async function partialWith(held: Uint8Array): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "socklab-download-sink-"));
+  const dir = await mkdtemp(join(tmpdir(), "socklab-hashed-append-"));
   dirs.push(dir);
   const path = join(dir, "partial");
   await writeFile(path, held);
@@ -49,7 +55,7 @@ async function sinkFor(kind: SinkKind, path: string, heldBytes: number, syncEver
   return { handle, sink };
 }
 
-describe.each<SinkKind>(["inline", "worker"])("the %s download sink", (kind) => {
+describe.each<SinkKind>(["inline", "worker"])("the %s hashed-append sink", (kind) => {
   it("appends every chunk after the held bytes and returns the SHA-256 of the whole file", async () => {
     const held = randomBytes(300 * KIB);
     const body = randomBytes(3 * 1024 * KIB + 123);
@@ -95,22 +101,22 @@ describe.each<SinkKind>(["inline", "worker"])("the %s download sink", (kind) => 
       for (const chunk of socketChunks(randomBytes(16 * 1024 * KIB), 64 * KIB)) await sink.write(chunk);
       return sink.finish();
     })();
-    await expect(failed).rejects.toMatchObject({ code: "EBADF" });
+    await expect(failed).rejects.toMatchObject({ code: "EBADF", syscall: "write" });
     await sink.stop();
     await readOnly.close();
   });
 });
 
-describe("openDownloadSink", () => {
+describe("openHashedAppendSink", () => {
   it("gives a body from WORKER_MIN_BODY_BYTES on a worker thread, and a smaller one the event loop", async () => {
     const path = await partialWith(new Uint8Array(0));
     const handle = await open(path, "a+");
-    const small = await openDownloadSink(handle, {
+    const small = await openHashedAppendSink(handle, {
       heldBytes: 0,
       bodyBytes: WORKER_MIN_BODY_BYTES - 1,
       syncEveryBytes: 1,
     });
-    const large = await openDownloadSink(handle, {
+    const large = await openHashedAppendSink(handle, {
       heldBytes: 0,
       bodyBytes: WORKER_MIN_BODY_BYTES,
       syncEveryBytes: 1,
@@ -118,6 +124,26 @@ describe("openDownloadSink", () => {
     expect(small).toBeInstanceOf(InlineSink);
     expect(large).toBeInstanceOf(WorkerSink);
     await Promise.all([small.finish(), large.finish()]);
+    await handle.close();
+  });
+
+  it("starts at most MAX_WORKER_SINKS threads at once, writes the next body inline, and frees a slot at finish", async () => {
+    const path = await partialWith(new Uint8Array(0));
+    const handle = await open(path, "a+");
+    const options = { heldBytes: 0, bodyBytes: WORKER_MIN_BODY_BYTES, syncEveryBytes: 1024 * KIB };
+    const running = await Promise.all(
+      Array.from({ length: MAX_WORKER_SINKS }, () => openHashedAppendSink(handle, options)),
+    );
+    expect(running.every((sink) => sink instanceof WorkerSink)).toBe(true);
+    expect(WorkerSink.alive).toBe(MAX_WORKER_SINKS);
+    const overflow = await openHashedAppendSink(handle, options);
+    expect(overflow).toBeInstanceOf(InlineSink);
+    await running[0]?.finish();
+    expect(WorkerSink.alive).toBe(MAX_WORKER_SINKS - 1);
+    const next = await openHashedAppendSink(handle, options);
+    expect(next).toBeInstanceOf(WorkerSink);
+    await Promise.all([...running.slice(1), overflow, next].map((sink) => sink.finish()));
+    expect(WorkerSink.alive).toBe(0);
     await handle.close();
   });
 
@@ -139,7 +165,7 @@ describe("WorkerSink in a client run as `node --input-type=module -e`", () => {
     const path = await partialWith(new Uint8Array(0));
     const source = `
       import { open } from "node:fs/promises";
-      const { WorkerSink } = await import(${JSON.stringify(new URL("./download-sink.ts", import.meta.url).href)});
+      const { WorkerSink } = await import(${JSON.stringify(new URL("./hashed-append-sink.ts", import.meta.url).href)});
       const handle = await open(${JSON.stringify(path)}, "a+");
       const sink = new WorkerSink(handle.fd, { heldBytes: 0, syncEveryBytes: 1024 });
       await sink.write(new TextEncoder().encode("abc"));

@@ -1,5 +1,5 @@
-// A worker thread of WorkerSink (download-sink.ts): hashes a download and appends it to the partial
-// file with blocking writes, so the client's event loop only reads the socket. Node builtins only:
+// A worker thread of WorkerSink (hashed-append-sink.ts): hashes a body and appends it to the partial
+// file with blocking writes, so the receiver's event loop only reads the socket. Node builtins only:
 // it is started from the .ts source and from the images' compiled .js alike.
 import { createHash } from "node:crypto";
 import { fdatasync, readSync, writeSync } from "node:fs";
@@ -19,7 +19,8 @@ export interface SinkWorkerData {
 /** Worker to sink: progress, the first failure, and the digest at the end. */
 export type SinkWorkerMessage =
   | { kind: "written"; bytes: number }
-  | { kind: "failed"; code: string | undefined; message: string }
+  /** An fs error's fields, so that the receiver maps it as it would its own (ENOSPC to NO_SPACE). */
+  | { kind: "failed"; code: string | undefined; syscall: string | undefined; message: string }
   | { kind: "finished"; sha256: string };
 
 /** Sink to worker: a chunk to append, or the end of the body. */
@@ -38,12 +39,9 @@ function runSinkWorker(port: NonNullable<typeof parentPort>, data: SinkWorkerDat
   const fail = (error: unknown): void => {
     if (failed) return;
     failed = true;
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    port.postMessage({
-      kind: "failed",
-      code,
-      message: error instanceof Error ? error.message : String(error),
-    });
+    const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+    const message = error instanceof Error ? error.message : String(error);
+    port.postMessage({ kind: "failed", code, syscall, message });
   };
 
   // One fdatasync at a time behind the writes: the disk works while bytes still arrive.
