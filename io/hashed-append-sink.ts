@@ -13,7 +13,8 @@ import type { SinkWorkerData, SinkWorkerInput, SinkWorkerMessage } from "./hashe
 export interface HashedAppendSink {
   /**
    * Takes `chunk`, which the caller must not use afterwards (a worker may take its memory); resolves
-   * when there is room for more, and rejects with the first write or sync failure.
+   * when there is room for more, and rejects with the first write or sync failure. One call at a
+   * time: await each before the next.
    */
   write(chunk: Uint8Array): Promise<void>;
   /** Waits until every byte is written; the SHA-256 of the whole partial, or the first failure. */
@@ -23,6 +24,7 @@ export interface HashedAppendSink {
 }
 
 export interface HashedAppendSinkOptions {
+  /** Bytes the partial held already: hashed first, so that the digest covers the whole file. */
   heldBytes: number;
   /** Bytes still to come: a body this large gets a worker thread. */
   bodyBytes: number;
