@@ -16,6 +16,7 @@ import {
 import { RawTestConnection } from "./testing/raw-test-connection.ts";
 import { waitUntil } from "./testing/wait-until.ts";
 import { toWireError } from "./to-wire-error.ts";
+import { MAX_WORKER_SINKS, WORKER_MIN_BODY_BYTES, WorkerSink } from "../../io/hashed-append-sink.ts";
 
 interface TestServer {
   server: RunningFileTransferServer;
@@ -107,6 +108,7 @@ async function partialBytes(storeDir: string): Promise<number | undefined> {
 }
 
 const SHA = "0".repeat(64);
+const MIB = 1024 * 1024;
 // Matchers typed as unknown: expect.any() returns any, which the lint rules keep out of object literals.
 const ANY_STRING: unknown = expect.any(String);
 const ANY_NUMBER: unknown = expect.any(Number);
@@ -449,6 +451,50 @@ describe("file-transfer server: errors that end the connection", () => {
     expect(await again.reply()).toMatchObject({ ok: true, status: "stored" });
     expect(sha256(await readFile(join(storeDir, "f")))).toBe(sha256(body));
     expect(await partialsIn(storeDir)).toEqual([]);
+  });
+
+  it("resumes a large upload on a writer thread, which hashes the held bytes first", async () => {
+    const { port, storeDir } = await startTestServer();
+    const body = randomBytes(WORKER_MIN_BODY_BYTES + 2 * MIB);
+    const header = { op: "put", name: "big", size: body.length, sha256: sha256(body) };
+    const connection = await openConnection(port);
+    await connection.request({ ...header, id: 1 });
+    connection.send(body.subarray(0, MIB));
+    await waitUntil("1 MiB in the partial", async () =>
+      (await partialBytes(storeDir)) === MIB ? true : undefined,
+    );
+    expect(WorkerSink.alive).toBe(1);
+    connection.socket.resetAndDestroy();
+    await waitUntil("the writer thread to end", () => (WorkerSink.alive === 0 ? true : undefined));
+    const again = await openConnection(port);
+    expect(await again.request({ ...header, id: 2 })).toMatchObject({ status: "ready", offset: MIB });
+    again.send(body.subarray(MIB));
+    expect(await again.reply()).toMatchObject({ ok: true, status: "stored", sha256: sha256(body) });
+    expect(sha256(await readFile(join(storeDir, "big")))).toBe(sha256(body));
+  });
+
+  it("stores large uploads beyond its writer threads whole, the one over the limit written inline", async () => {
+    const { port, storeDir } = await startTestServer();
+    const uploads = await Promise.all(
+      Array.from({ length: MAX_WORKER_SINKS + 1 }, async (_, index) => ({
+        name: `f${index}`,
+        body: randomBytes(WORKER_MIN_BODY_BYTES),
+        connection: await openConnection(port),
+      })),
+    );
+    const started = await Promise.all(
+      uploads.map(({ name, body, connection }) =>
+        connection.request({ op: "put", id: name, name, size: body.length, sha256: sha256(body) }),
+      ),
+    );
+    expect(started.map((reply) => reply["status"])).toEqual(uploads.map(() => "ready"));
+    expect(WorkerSink.alive).toBe(MAX_WORKER_SINKS);
+    for (const { body, connection } of uploads) connection.send(body);
+    const stored = await Promise.all(uploads.map(({ connection }) => connection.reply()));
+    expect(stored.map((reply) => reply["status"])).toEqual(uploads.map(() => "stored"));
+    for (const { name, body } of uploads) {
+      expect(sha256(await readFile(join(storeDir, name)))).toBe(sha256(body));
+    }
   });
 
   it("hands a partial to a newer put of the same name and sha256, telling the older one UPLOAD_SUPERSEDED", async () => {
