@@ -4,7 +4,7 @@ import type { ChildProcess } from "node:child_process";
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
@@ -25,11 +25,11 @@ const WAIT_MS = 15_000;
 // Each read of the faults starts a helper per service: not more often than this.
 const FAULT_POLL = { timeout: WAIT_MS, interval: 500 };
 // The docs' pictures are written only when asked (npm run docs:screenshots), so a test run leaves
-// the tree clean; otherwise they go to a temporary folder, taken all the same.
-const SCREENSHOT_DIR =
-  process.env["SOCKLAB_WRITE_SCREENSHOTS"] === "1"
-    ? path.join(REPO_ROOT, "docs", "images")
-    : path.join(os.tmpdir(), "socklab-web-screenshots");
+// the tree clean; otherwise they go to a temporary folder, taken all the same, removed at the end.
+const WRITE_DOCS_SCREENSHOTS = process.env["SOCKLAB_WRITE_SCREENSHOTS"] === "1";
+const SCREENSHOT_DIR = WRITE_DOCS_SCREENSHOTS
+  ? path.join(REPO_ROOT, "docs", "images")
+  : path.join(os.tmpdir(), `socklab-web-screenshots-${process.pid}`);
 
 // Set by beforeAll; afterAll reads them as possibly unset, since beforeAll may have stopped midway.
 let lab: Lab;
@@ -139,6 +139,7 @@ afterAll(async () => {
     await once(server, "exit");
   }
   await (lab as Lab | undefined)?.down();
+  if (!WRITE_DOCS_SCREENSHOTS) await rm(SCREENSHOT_DIR, { recursive: true, force: true });
 });
 
 describe("socklab web in a browser", () => {
