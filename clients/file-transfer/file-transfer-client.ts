@@ -22,6 +22,7 @@ import { isErrorCode, toErrorCode } from "../../protocol/error-codes.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 import { openHashedAppendSink, type HashedAppendSink } from "../../io/hashed-append-sink.ts";
 import { hashFile, hashRange } from "../../io/hash-file.ts";
+import { SocketChunkReader } from "./socket-chunk-reader.ts";
 
 /** Codes this client raises itself; every other code it throws is the server's, from FILE_TRANSFER_ERRORS. */
 export const FILE_TRANSFER_CLIENT_ERRORS = {
@@ -103,7 +104,9 @@ const WRITE_BEHIND_SYNC_BYTES = 64 * 1024 * 1024;
 export async function connectFileTransfer(options: FileTransferClientOptions): Promise<FileTransferClient> {
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const where = `${options.host}:${options.port}`;
-  const socket = connect({ host: options.host, port: options.port, noDelay: true });
+  const reader = new SocketChunkReader();
+  const socket = connect({ host: options.host, port: options.port, noDelay: true, onread: reader.onread });
+  reader.attach(socket);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.destroy();
@@ -131,7 +134,7 @@ export async function connectFileTransfer(options: FileTransferClientOptions): P
     };
     socket.once("error", onError);
   });
-  return new FileTransferClient(socket, options);
+  return new FileTransferClient(socket, reader, options);
 }
 
 /**
@@ -142,7 +145,7 @@ export async function connectFileTransfer(options: FileTransferClientOptions): P
 export class FileTransferClient {
   readonly #socket: Socket;
   readonly #decoder: FrameDecoder;
-  readonly #chunks: AsyncIterator<Uint8Array>;
+  readonly #chunks: SocketChunkReader;
   readonly #idleTimeoutMs: number;
   #queue: Promise<unknown> = Promise.resolve();
   #nextId = 1;
@@ -150,8 +153,9 @@ export class FileTransferClient {
   /** A socket read started while a body is being sent, so that a server that speaks up is heard at once. */
   #pendingRead: Promise<IteratorResult<Uint8Array>> | undefined;
 
-  constructor(socket: Socket, options: FileTransferClientOptions) {
+  constructor(socket: Socket, chunks: SocketChunkReader, options: FileTransferClientOptions) {
     this.#socket = socket;
+    this.#chunks = chunks;
     this.#decoder = new FrameDecoder({
       maxHeaderBytes: options.maxHeaderBytes ?? FILE_TRANSFER_LIMITS.maxHeaderBytes,
     });
@@ -160,7 +164,6 @@ export class FileTransferClient {
     socket.on("timeout", () => {
       socket.destroy(new SocklabError("ERR_REPLY_TIMEOUT", `no traffic for ${this.#idleTimeoutMs} ms`));
     });
-    this.#chunks = (socket as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   }
 
   /**
