@@ -36,7 +36,7 @@ describe("socklab run: refused before anything starts", () => {
     [
       "a file of no language it runs",
       ["run", "notes.txt"],
-      /socklab: ERR_USAGE: notes\.txt: (npx )?socklab run takes \.py/,
+      /socklab: ERR_USAGE: notes\.txt: (npx socklab|socklab|node \S*main\.ts) run takes \.py/,
     ],
     [
       "a folder without a server file",
