@@ -66,7 +66,9 @@ export class SocketChunkReader implements AsyncIterator<Uint8Array> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#ended) return Promise.resolve({ done: true, value: undefined });
     if (this.#waiter !== undefined)
-      return Promise.reject(new Error("SocketChunkReader: one next() at a time"));
+      return Promise.reject(
+        new SocklabError("ERR_USAGE", "SocketChunkReader: one next() at a time; await the one before"),
+      );
     this.#resumeIfDrained();
     return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
   }
