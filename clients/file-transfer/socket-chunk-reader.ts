@@ -1,27 +1,24 @@
 import type { OnReadOpts, Socket } from "node:net";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
-/** A socket read asks the kernel for this many bytes after a read that emptied it (what an idle connection holds). */
-export const MIN_READ_BYTES = 16 * 1024;
-/** Each read that fills its buffer doubles the next one, up to this many bytes. */
-export const MAX_READ_BYTES = 256 * 1024;
+/** One socket read asks the kernel for up to this many bytes. */
+export const SOCKET_READ_BYTES = 256 * 1024;
 /** Reading pauses while this many bytes wait for the consumer (the kernel's receive buffer holds the rest). */
 export const MAX_QUEUED_BYTES = 1024 * 1024;
 
 /**
  * A socket's bytes as an async iterator of chunks, read with `onread` (pass `reader.onread` to
- * `net.connect`, then `attach` the socket). Against the socket's own async iterator it reads up to
- * four times as much per system call while bytes keep coming, and skips the stream machinery per
- * chunk; measured on a 1 GiB download (docs/benchmarks.md). Every chunk owns its memory (its own
- * ArrayBuffer, nothing else in it), so a consumer may move it to a worker thread: a read that fills
- * the buffer hands over the buffer itself and the next one is twice as large (up to
- * MAX_READ_BYTES); a shorter read is copied out, and the next buffer is MIN_READ_BYTES.
+ * `net.connect`, then `attach` the socket). Against the socket's own async iterator it reads four
+ * times as much per system call and skips the stream machinery per chunk; measured on a 1 GiB
+ * download (docs/benchmarks.md). Every chunk owns its memory (its own ArrayBuffer, nothing else in
+ * it), so a consumer may move it to a worker thread; a read that fills the buffer hands over the
+ * buffer itself, a shorter one is copied out and the buffer is read into again.
  * Ends (done) at the peer's FIN; rejects with the socket's error, or ERR_CONNECTION_CLOSED when it
  * closed without either.
  */
 export class SocketChunkReader implements AsyncIterator<Uint8Array> {
   readonly onread: OnReadOpts;
-  #buffer = Buffer.allocUnsafeSlow(MIN_READ_BYTES);
+  #buffer = Buffer.allocUnsafeSlow(SOCKET_READ_BYTES);
   readonly #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #ended = false;
@@ -81,13 +78,10 @@ export class SocketChunkReader implements AsyncIterator<Uint8Array> {
     let chunk: Uint8Array;
     if (bytesRead === buffer.length) {
       chunk = buffer;
-      // The kernel may hold more: ask for more at once next time.
-      this.#buffer = Buffer.allocUnsafeSlow(Math.min(buffer.length * 2, MAX_READ_BYTES));
+      this.#buffer = Buffer.allocUnsafeSlow(SOCKET_READ_BYTES);
     } else {
       chunk = new Uint8Array(bytesRead);
       chunk.set(buffer.subarray(0, bytesRead));
-      // The kernel had no more: a connection that goes idle now holds a small buffer.
-      if (buffer.length > MIN_READ_BYTES) this.#buffer = Buffer.allocUnsafeSlow(MIN_READ_BYTES);
     }
     const waiter = this.#waiter;
     if (waiter !== undefined) {
