@@ -1,7 +1,11 @@
 import type { OnReadOpts, Socket } from "node:net";
 import { SocklabError } from "../../protocol/socklab-error.ts";
 
-/** One socket read asks the kernel for up to this many bytes. */
+/**
+ * One socket read asks the kernel for up to this many bytes; each connection holds one such buffer,
+ * idle or not. Smaller buffers grown on demand were tried: more heap churn, the client's RSS over
+ * 100 MiB in the bench (docs/benchmarks.md).
+ */
 export const SOCKET_READ_BYTES = 256 * 1024;
 /** Reading pauses while this many bytes wait for the consumer (the kernel's receive buffer holds the rest). */
 export const MAX_QUEUED_BYTES = 1024 * 1024;
