@@ -68,6 +68,20 @@ describe.each<SinkKind>(["inline", "worker"])("the %s hashed-append sink", (kind
     expect(Buffer.compare(await readFile(path), Buffer.concat([held, body]))).toBe(0);
   });
 
+  it("fails with SIZE_MISMATCH when the partial holds fewer bytes than it is said to", async () => {
+    const path = await partialWith(randomBytes(10 * KIB));
+    const handle = await open(path, "a+");
+    try {
+      const finished =
+        kind === "worker"
+          ? new WorkerSink(handle.fd, { heldBytes: 20 * KIB, syncEveryBytes: 256 * KIB }).finish()
+          : hashRange(handle, 20 * KIB);
+      await expect(finished).rejects.toMatchObject({ code: "SIZE_MISMATCH" });
+    } finally {
+      await handle.close();
+    }
+  });
+
   it("writes a chunk that is a view into a larger buffer, leaving that buffer as it was", async () => {
     const path = await partialWith(new Uint8Array(0));
     const { handle, sink } = await sinkFor(kind, path, 0);

@@ -81,7 +81,11 @@ function runSinkWorker(port: NonNullable<typeof parentPort>, data: SinkWorkerDat
     const buffer = new Uint8Array(PREFIX_READ_BYTES);
     for (let done = 0; done < data.heldBytes;) {
       const bytesRead = readSync(data.fd, buffer, 0, Math.min(buffer.length, data.heldBytes - done), done);
-      if (bytesRead === 0) break;
+      // As hashRange (hash-file.ts) says it: a partial shorter than it was is not hashed short.
+      if (bytesRead === 0)
+        throw Object.assign(new Error(`file ended after ${done} of ${data.heldBytes} bytes`), {
+          code: "SIZE_MISMATCH",
+        });
       hash.update(buffer.subarray(0, bytesRead));
       done += bytesRead;
     }

@@ -17,9 +17,9 @@ import { FILE_TRANSFER_LIMITS } from "../../protocol/file-transfer/file-transfer
 import type { ListedFile, StoredFileInfo } from "../../protocol/file-transfer/file-transfer-messages.ts";
 import { validateName } from "../../protocol/file-transfer/validate-name.ts";
 import { SocklabError } from "../../protocol/socklab-error.ts";
+import { hashRange } from "../../io/hash-file.ts";
 
 const [HIDDEN_DIR] = FILE_TRANSFER_LIMITS.reservedNames;
-const HASH_READ_BYTES = 256 * 1024;
 
 export interface ListPage {
   files: ListedFile[];
@@ -285,9 +285,7 @@ export class FileStore {
   async #sha256Of(handle: FileHandle, stats: Stats): Promise<string> {
     const meta = await this.#readMeta(stats.ino);
     if (meta !== undefined && meta.size === stats.size && meta.mtimeMs === stats.mtimeMs) return meta.sha256;
-    const hash = createHash("sha256");
-    await readRange(handle, 0, stats.size, (chunk) => hash.update(chunk));
-    const sha256 = hash.digest("hex");
+    const sha256 = (await hashRange(handle, stats.size)).digest("hex");
     await this.#writeMeta(stats.ino, { size: stats.size, sha256, mtimeMs: stats.mtimeMs });
     return sha256;
   }
@@ -300,23 +298,6 @@ export class FileStore {
       // Missing or torn metadata only costs a re-hash.
       return undefined;
     }
-  }
-}
-
-/** Feeds `bytes` bytes from `start` to `onChunk`, reusing one buffer: memory stays flat for any size. */
-export async function readRange(
-  handle: FileHandle,
-  start: number,
-  bytes: number,
-  onChunk: (chunk: Uint8Array) => void,
-): Promise<void> {
-  const buffer = new Uint8Array(Math.min(HASH_READ_BYTES, Math.max(bytes, 1)));
-  for (let done = 0; done < bytes;) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, bytes - done), start + done);
-    if (bytesRead === 0)
-      throw new SocklabError("SIZE_MISMATCH", `file ended after ${done} of ${bytes} bytes`);
-    onChunk(buffer.subarray(0, bytesRead));
-    done += bytesRead;
   }
 }
 
