@@ -1,9 +1,9 @@
 // Runs in the workbench (sent as source text, so it imports only node: modules and, at run time,
 // socklab's clients in /app): several clients keep a service busy while a test injects a fault,
 // each reply checked, errors counted by code, until every client has been served again after the
-// fault (or `maxSeconds` pass). For file-transfer every stored file is read back whole at the end;
-// for chat, members that lose their connection come back, and the room must hold all of them again
-// at the end. Prints one JSON line.
+// fault (or `maxSeconds` pass). For file-transfer every stored file
+// is read back whole at the end; for chat, members that lose their connection come back, and the
+// room must hold all of them again at the end. Prints one JSON line.
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
